@@ -1,0 +1,273 @@
+/**
+ * The `kafkasim` command. Each subcommand parses its own declared options; bad input ends with a
+ * clear message and exit code 2, a failed expectation or a run stopped at a bound with 1, success
+ * with 0. Nothing here prints a stack trace: an internal error is reported as a bug, in one line.
+ *
+ * The wall clock is injected (`io.wallClockMs`) by the bin script, so sim/ never reads it; without
+ * one there is simply no progress bar.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SimAssertionError } from "../engine/assert.ts";
+import { formatIssues, ScenarioError } from "../scenario/errors.ts";
+import { loadScenarioFile } from "../scenario/load.ts";
+import { formatReport, type RunReport, runScenario } from "../scenario/runner.ts";
+import {
+  type CommandSpec,
+  helpText,
+  intOption,
+  type ParsedArgs,
+  parseArgs,
+  UsageError,
+} from "./args.ts";
+import { ProgressBar } from "./progress.ts";
+import { formatDurationUs, parseDurationArg } from "./time-arg.ts";
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readonly stderrIsTTY: boolean;
+  readonly columns?: number;
+  /** Wall-clock milliseconds, for the progress bar only. */
+  readonly wallClockMs?: () => number;
+  /** Writes a file (the trace export); injected so tests can capture it. */
+  readonly writeFile?: (path: string, lines: Iterable<string>) => void;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, "..", "..");
+
+const RUN: CommandSpec = {
+  name: "run",
+  summary: "Run a scenario and print its report (narrative, tool outputs, checks, summary).",
+  usage: "kafkasim run FILE [--seed N] [--until T] [--trace out.jsonl] [--json] [--quiet]",
+  minPositionals: 1,
+  maxPositionals: 1,
+  options: [
+    { name: "seed", takes: "value", valueName: "N", describe: "override the scenario's seed" },
+    {
+      name: "until",
+      takes: "value",
+      valueName: "T",
+      describe: "stop at virtual time T (e.g. 12s)",
+    },
+    { name: "trace", takes: "value", valueName: "FILE", describe: "write the trace as JSONL" },
+    { name: "json", takes: "flag", describe: "print one JSON object (the Results shape)" },
+    { name: "quiet", takes: "flag", describe: "print only the summary line" },
+  ],
+};
+
+const VALIDATE: CommandSpec = {
+  name: "validate",
+  summary: "Check scenario files without running them.",
+  usage: "kafkasim validate FILE...",
+  minPositionals: 1,
+  maxPositionals: 1000,
+  options: [],
+};
+
+const LIST: CommandSpec = {
+  name: "list",
+  summary: "List the bundled scenarios with a one-line summary each.",
+  usage: "kafkasim list",
+  minPositionals: 0,
+  maxPositionals: 0,
+  options: [],
+};
+
+const BENCH: CommandSpec = {
+  name: "bench",
+  summary: "Run the benchmarks (same as npm run bench).",
+  usage: "kafkasim bench [--json] [--short]",
+  minPositionals: 0,
+  maxPositionals: 0,
+  options: [
+    { name: "json", takes: "flag", describe: "print one JSON object" },
+    { name: "short", takes: "flag", describe: "small sizes (CI)" },
+  ],
+};
+
+const COMMANDS = [RUN, VALIDATE, LIST, BENCH] as const;
+
+function topHelp(): string {
+  const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n");
+  return `kafkasim: a deterministic simulator of an Apache Kafka cluster, for teaching and testing.
+
+usage: kafkasim <command> [options]
+
+commands:
+${rows}
+
+Run 'kafkasim <command> --help' for a command's options.
+Exit codes: 0 all expectations met, 1 an expectation failed or a run hit a bound, 2 invalid input.
+`;
+}
+
+/** The process's stdout and stderr; the bin script adds the wall clock for the progress bar. */
+export function nodeIo(): CliIo {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    stderrIsTTY: process.stderr.isTTY === true,
+    columns: process.stderr.columns,
+  };
+}
+
+export async function main(argv: readonly string[], io: CliIo = nodeIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+      io.stdout(topHelp());
+      return command === undefined ? 2 : 0;
+    }
+    if (command === "--version" || command === "version") {
+      const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+        version: string;
+      };
+      io.stdout(`kafkasim ${pkg.version}\n`);
+      return 0;
+    }
+    const spec = COMMANDS.find((c) => c.name === command);
+    if (spec === undefined) {
+      const { nearest } = await import("../scenario/suggest.ts");
+      const guess = nearest(
+        command,
+        COMMANDS.map((c) => c.name),
+      );
+      io.stderr(
+        `kafkasim: unknown command '${command}'${guess ? `; did you mean '${guess}'?` : ""}\n` +
+          `Run 'kafkasim --help' for the list of commands.\n`,
+      );
+      return 2;
+    }
+    if (rest.includes("--help") || rest.includes("-h")) {
+      io.stdout(helpText(spec));
+      return 0;
+    }
+    const args = parseArgs(spec, rest);
+    switch (spec.name) {
+      case "run":
+        return runCommand(args, io);
+      case "validate":
+        return validateCommand(args, io);
+      case "list":
+        return listCommand(io);
+      case "bench": {
+        const bench = (await import("../../bench/run.ts")) as {
+          main(argv: string[]): Promise<number>;
+        };
+        return bench.main(rest);
+      }
+    }
+    return 2;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof UsageError) {
+    io.stderr(`kafkasim: ${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof ScenarioError) {
+    io.stderr(`${formatIssues(error.issues)}\n`);
+    return 2;
+  }
+  if (error instanceof SimAssertionError) {
+    io.stderr(
+      `kafkasim: the simulator broke one of its own invariants (a bug in kafkasim, not in your scenario):\n  ${error.message}\n` +
+        `Please report it with the scenario file and seed.\n`,
+    );
+    return 1;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr(
+    `kafkasim: internal error: ${message}\nPlease report it with the command line you used.\n`,
+  );
+  return 1;
+}
+
+function runCommand(args: ParsedArgs, io: CliIo): number {
+  const file = args.positionals[0]!;
+  const scenario = loadScenarioFile(file);
+  const seed = intOption(args, "seed", 0, 2 ** 31 - 1);
+  const untilRaw = args.values.get("until")?.[0];
+  const untilUs = untilRaw === undefined ? undefined : parseDurationArg("--until", untilRaw);
+  const json = args.flags.has("json");
+  const quiet = args.flags.has("quiet");
+  const tracePath = args.values.get("trace")?.[0];
+
+  const bar =
+    !json && !quiet && io.stderrIsTTY && io.wallClockMs !== undefined
+      ? new ProgressBar(io.stderr, io.wallClockMs, io.columns ?? 80)
+      : undefined;
+  const traceLines: string[] = [];
+  const report: RunReport = runScenario(scenario, {
+    seed,
+    untilUs,
+    onTraceLine: tracePath === undefined ? undefined : (line) => traceLines.push(line),
+    onProgress: bar === undefined ? undefined : (p) => bar.update(p.timeUs, p.endUs, p.events),
+  });
+  bar?.finish();
+  if (tracePath !== undefined) {
+    (io.writeFile ?? writeLinesToFile)(tracePath, traceLines);
+  }
+  if (json) io.stdout(`${JSON.stringify(report.results)}\n`);
+  else if (quiet) {
+    const r = report.results;
+    io.stdout(
+      `${r.ok ? "ok" : "FAILED"}  ${r.name}  seed=${r.seed}  t=${formatDurationUs(r.virtualTimeUs)}  events=${r.events}  traceHash=${r.traceHash}\n`,
+    );
+  } else io.stdout(formatReport(report));
+  if (report.boundMessage !== undefined) io.stderr(`kafkasim: ${report.boundMessage}\n`);
+  return report.results.ok ? 0 : 1;
+}
+
+function writeLinesToFile(path: string, lines: Iterable<string>): void {
+  // Imported lazily: the browser build never reaches this path.
+  const fs = process.getBuiltinModule?.("node:fs") as typeof import("node:fs") | undefined;
+  if (fs === undefined) throw new Error("cannot write files here");
+  const fd = fs.openSync(path, "w");
+  try {
+    for (const line of lines) fs.writeSync(fd, `${line}\n`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function validateCommand(args: ParsedArgs, io: CliIo): number {
+  let failed = 0;
+  for (const file of args.positionals) {
+    try {
+      const scenario = loadScenarioFile(file);
+      io.stdout(`${file}: ok (${scenario.name})\n`);
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      io.stderr(`${formatIssues(error.issues)}\n`);
+      failed++;
+    }
+  }
+  return failed > 0 ? 2 : 0;
+}
+
+function listCommand(io: CliIo): number {
+  const dir = join(repoRoot, "scenarios");
+  const files = readdirSync(dir)
+    .filter((f) => /\.(ya?ml|json)$/.test(f) && f !== "schema.json")
+    .sort();
+  for (const f of files) {
+    const path = join(dir, f);
+    try {
+      const s = loadScenarioFile(path);
+      io.stdout(`${relative(process.cwd(), path).padEnd(40)} ${s.name}\n`);
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      io.stdout(
+        `${relative(process.cwd(), path).padEnd(40)} (invalid: ${error.issues.length} problem(s))\n`,
+      );
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,41 @@
+/**
+ * A progress bar on stderr for long runs: shown only once a run has taken more than a second of
+ * wall time, redrawn at most ten times a second, erased when the run ends. The wall clock is
+ * injected, so this file reads no clock itself.
+ */
+import { formatDurationUs } from "./time-arg.ts";
+
+const SHOW_AFTER_MS = 1000;
+const REDRAW_EVERY_MS = 100;
+
+export class ProgressBar {
+  private readonly startedMs: number;
+  private lastDrawMs = -Infinity;
+  private drawn = false;
+
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly wallClockMs: () => number,
+    private readonly columns: number,
+  ) {
+    this.startedMs = wallClockMs();
+  }
+
+  update(timeUs: number, endUs: number, events: number): void {
+    const nowMs = this.wallClockMs();
+    const elapsedMs = nowMs - this.startedMs;
+    if (elapsedMs < SHOW_AFTER_MS || nowMs - this.lastDrawMs < REDRAW_EVERY_MS) return;
+    this.lastDrawMs = nowMs;
+    const fraction = endUs > 0 ? Math.min(1, timeUs / endUs) : 1;
+    const speed = elapsedMs > 0 ? timeUs / 1000 / elapsedMs : 0;
+    const label = ` ${formatDurationUs(timeUs)} / ${formatDurationUs(endUs)}  ${events} events  ${speed.toFixed(1)}x`;
+    const width = Math.max(10, Math.min(40, this.columns - label.length - 4));
+    const filled = Math.round(fraction * width);
+    this.write(`\r[${"#".repeat(filled)}${"-".repeat(width - filled)}]${label}\x1b[K`);
+    this.drawn = true;
+  }
+
+  finish(): void {
+    if (this.drawn) this.write("\r\x1b[K");
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The messages Kafka nodes exchange, named after Kafka's protocol APIs. Each is plain data with a
+ * `type` and a modeled wire size in `bytes` (headers plus batches), which the network model uses
+ * for serialization delay. Request/response pairs carry a `correlationId` as Kafka's do.
+ *
+ * Simplified: fields that do not change behaviour in the model (API versions, tagged fields,
+ * session ids of incremental fetch) are left out; fetch sessions are always full.
+ */
+import type { KafkaError, RecordBatch } from "./types.ts";
+
+/** Size of a request or response header plus framing, per message (a modeled constant). */
+export const HEADER_BYTES = 64;
+/** Modeled size of a per-partition entry in a request or response without records. */
+export const PARTITION_ENTRY_BYTES = 32;
+
+// ---------------------------------------------------------------- produce
+
+export type ProducePartitionData = {
+  readonly topic: string;
+  readonly partition: number;
+  /** The batch as the producer built it; the leader assigns its offsets. */
+  readonly batch: Omit<RecordBatch, "baseOffset" | "leaderEpoch">;
+};
+
+export type ProduceRequest = {
+  readonly type: "ProduceRequest";
+  readonly bytes: number;
+  readonly correlationId: number;
+  readonly clientId: string;
+  /** -1 (all), 0 or 1. */
+  readonly acks: -1 | 0 | 1;
+  readonly timeoutMs: number;
+  readonly partitions: readonly ProducePartitionData[];
+};
+
+export type ProducePartitionResponse = {
+  readonly topic: string;
+  readonly partition: number;
+  readonly error: KafkaError;
+  /** -1 when the append failed. */
+  readonly baseOffset: number;
+  readonly logStartOffset: number;
+};
+
+export type ProduceResponse = {
+  readonly type: "ProduceResponse";
+  readonly bytes: number;
+  readonly correlationId: number;
+  readonly partitions: readonly ProducePartitionResponse[];
+};
+
+// ---------------------------------------------------------------- fetch (replicas and consumers)
+
+export type FetchPartition = {
+  readonly topic: string;
+  readonly partition: number;
+  readonly fetchOffset: number;
+  /** Epoch of the last fetched batch (IBP 2.7+ divergence check); -1 when unknown. */
+  readonly lastFetchedEpoch: number;
+  /** KIP-320 fencing: the leader epoch the fetcher believes current; -1 to skip the check. */
+  readonly currentLeaderEpoch: number;
+  readonly logStartOffset: number;
+  readonly partitionMaxBytes: number;
+};
+
+export type FetchRequest = {
+  readonly type: "FetchRequest";
+  readonly bytes: number;
+  readonly correlationId: number;
+  /** The fetching broker's id, or -1 for a consumer. */
+  readonly replicaId: number;
+  /** The fetching broker's epoch (KRaft), -1 for consumers. */
+  readonly replicaEpoch: number;
+  readonly maxWaitMs: number;
+  readonly minBytes: number;
+  readonly maxBytes: number;
+  readonly isolationLevel: "read_uncommitted" | "read_committed";
+  readonly partitions: readonly FetchPartition[];
+};
+
+export type FetchPartitionResponse = {
+  readonly topic: string;
+  readonly partition: number;
+  readonly error: KafkaError;
+  readonly highWatermark: number;
+  readonly lastStableOffset: number;
+  readonly logStartOffset: number;
+  /** Set by the leader when the follower's log diverges (fetch-embedded KIP-279 check). */
+  readonly divergingEpoch?: { readonly epoch: number; readonly endOffset: number };
+  /** The leader's current epoch, so a fetcher can detect a newer one. */
+  readonly currentLeaderEpoch: number;
+  readonly batches: readonly RecordBatch[];
+};
+
+export type FetchResponse = {
+  readonly type: "FetchResponse";
+  readonly bytes: number;
+  readonly correlationId: number;
+  readonly partitions: readonly FetchPartitionResponse[];
+};
+
+// ---------------------------------------------------------------- truncation (KIP-101 / KIP-279)
+
+export type OffsetsForLeaderEpochRequest = {
+  readonly type: "OffsetsForLeaderEpochRequest";
+  readonly bytes: number;
+  readonly correlationId: number;
+  readonly replicaId: number;
+  readonly partitions: ReadonlyArray<{
+    readonly topic: string;
+    readonly partition: number;
+    readonly currentLeaderEpoch: number;
+    readonly leaderEpoch: number;
+  }>;
+};
+
+export type OffsetsForLeaderEpochResponse = {
+  readonly type: "OffsetsForLeaderEpochResponse";
+  readonly bytes: number;
+  readonly correlationId: number;
+  readonly partitions: ReadonlyArray<{
+    readonly topic: string;
+    readonly partition: number;
+    readonly error: KafkaError;
+    /** KIP-279: the largest epoch ≤ the requested one; -1 before KIP-279 or when undefined. */
+    readonly leaderEpoch: number;
+    readonly endOffset: number;
+  }>;
+};
+
+/** Every Kafka protocol message the model sends (more join as the models grow). */
+export type KafkaMessage =
+  | ProduceRequest
+  | ProduceResponse
+  | FetchRequest
+  | FetchResponse
+  | OffsetsForLeaderEpochRequest
+  | OffsetsForLeaderEpochResponse;
+
+/** Modeled wire size of a list of batches. */
+export function batchesBytes(batches: readonly RecordBatch[]): number {
+  let total = 0;
+  for (const b of batches) total += b.bytes;
+  return total;
+}

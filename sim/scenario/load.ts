@@ -1,0 +1,1840 @@
+/**
+ * The scenario loader: a YAML or JSON file in, a normalized `Scenario` out, or a `ScenarioError`
+ * whose every issue names the file, line, column and field path. Never a stack trace, never a
+ * silent default: defaults are only those the format documents (seed 1, version "4.1", 3 brokers,
+ * duration = last timeline entry + 10s, ...), and everything the format leaves to the runner is
+ * `null` here.
+ *
+ * Steps: bound the input (size, nesting) so that no text can blow the stack or hang; parse with
+ * the `yaml` package (JSON is YAML) keeping every node's position; build plain data while recording
+ * where each value came from; check it against the TypeBox schema with ajv; normalize (units to
+ * µs, bytes and bits/s; node names to strings, `1` and "1" alike) and check what a schema cannot:
+ * node references, uniqueness, version profiles, one cluster mode per version.
+ *
+ * Simplified: presets are not expanded (the name is kept for the runner); topic names are not
+ * checked against the topics defined (Kafka may auto-create them); Kafka `config` keys are not yet
+ * checked against a config registry.
+ */
+import { readFileSync } from "node:fs";
+import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Node as YamlNode,
+} from "yaml";
+import {
+  displayPath,
+  type PathSegments,
+  type PendingIssue,
+  ROOT_PATH,
+  ScenarioError,
+  type ScenarioIssue,
+  translateAjvErrors,
+} from "./errors.ts";
+import {
+  ACTION_KEYS,
+  type Arrival,
+  type CheckerName,
+  type ClusterMode,
+  type CrashMode,
+  type DiskProfile,
+  type ElectionType,
+  type GroupState,
+  MAX_BROKER_ID,
+  type NetworkProfile,
+  type RawActions,
+  type RawCluster,
+  type RawDiskSpec,
+  type RawExpectEntry,
+  type RawGroupExpect,
+  type RawNetworkSpec,
+  type RawPartitionExpect,
+  type RawScenario,
+  type RawTimelineEntry,
+  type RawTopic,
+  type RawWorkload,
+  type ReadPattern,
+  ScenarioSchema,
+  TIMELINE_ACTIONS,
+  TimelineEntrySchema,
+  type TransferMode,
+  VERSION_PROFILES,
+  type VersionProfile,
+} from "./schema.ts";
+import { nearest } from "./suggest.ts";
+import {
+  formatDurationUs,
+  parseBandwidthBitsPerSec,
+  parseByteRate,
+  parseDurationUs,
+  parseRate,
+  parseSizeBytes,
+  quoteValue,
+  type Rate,
+  type UnitResult,
+} from "./units.ts";
+
+// =============================================================================================
+// The normalized scenario
+
+/** Where something was written: for runtime errors that point back into the file. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+  path: string;
+}
+
+export type ConfigValue = string | number | boolean;
+export type ConfigMap = Record<string, ConfigValue>;
+
+export type NodeRole = "broker" | "controller" | "zookeeper" | "host" | "client";
+
+/** A node of the network model; `name` is its string form in the trace ("1", "producer-1"). */
+export interface NodeInfo {
+  name: string;
+  role: NodeRole;
+}
+
+/** A disk: a profile, and the parameters overridden (null: the profile's value). */
+export interface DiskSpec {
+  profile: DiskProfile;
+  readBandwidthBytesPerSec: number | null;
+  writeBandwidthBytesPerSec: number | null;
+  seekUs: number | null;
+  rotationalLatencyUs: number | null;
+  accessLatencyUs: number | null;
+  readIops: number | null;
+  writeIops: number | null;
+  fsyncUs: number | null;
+}
+
+/** A NIC: a profile, and its bandwidth if overridden (null: the profile's value). */
+export interface NetworkSpec {
+  profile: NetworkProfile;
+  bandwidthBitsPerSec: number | null;
+}
+
+/** A bare host. Null fields: the runner's defaults. */
+export interface HostSpec {
+  name: string;
+  disk: DiskSpec | null;
+  network: NetworkSpec | null;
+  memoryBytes: number | null;
+  cores: number | null;
+}
+
+/** The hardware of each broker. Null fields: the runner's defaults. */
+export interface HardwareSpec {
+  disk: DiskSpec | null;
+  /** Log directories, one disk each (default 1). */
+  disks: number;
+  network: NetworkSpec | null;
+  memoryBytes: number | null;
+  cores: number | null;
+}
+
+export interface BrokerSpec {
+  id: number;
+  /** The node name: String(id). */
+  node: string;
+  rack: string | null;
+}
+
+/**
+ * Who keeps the metadata. KRaft combined: the first three brokers by id (or all when fewer) are
+ * the voters. KRaft dedicated: controller ids follow the largest broker id. ZooKeeper: the
+ * ensemble `zookeeper-1`..`zookeeper-N`.
+ */
+export type ControllerSpec =
+  | { kind: "combined"; voterIds: number[] }
+  | { kind: "dedicated"; ids: number[] }
+  | { kind: "zookeeper"; nodes: string[] };
+
+export interface ClusterSpec {
+  /** A named topology, not yet expanded: the keys given here override it. */
+  preset: string | null;
+  version: VersionProfile;
+  mode: ClusterMode;
+  /** Sorted by id. */
+  brokers: BrokerSpec[];
+  controllers: ControllerSpec;
+  hardware: HardwareSpec;
+  /** One-way latency and its jitter between any two nodes (null: the runner's defaults). */
+  network: { latencyUs: number | null; jitterUs: number | null };
+  config: ConfigMap;
+}
+
+export interface TopicSpec {
+  name: string;
+  /** Null: num.partitions of the cluster. */
+  partitions: number | null;
+  /** Null: default.replication.factor of the cluster. */
+  replicationFactor: number | null;
+  config: ConfigMap;
+  /** Replica broker ids per partition, or null for Kafka's placement. */
+  assignment: number[][] | null;
+}
+
+export type KeySpec =
+  | { kind: "none" }
+  | { kind: "sequence" }
+  | { kind: "uniform"; n: number }
+  | { kind: "zipf"; n: number; s: number }
+  | { kind: "list"; keys: string[] };
+
+export interface WorkloadSpec {
+  topic: string;
+  rate: Rate;
+  arrival: Arrival;
+  /** Default none (null keys). */
+  keys: KeySpec;
+  /** Null: the runner's default value size. */
+  valueSizeBytes: number | null;
+  /** Default 0, the start of the run. */
+  fromUs: number;
+  /** At most one of untilUs and count is set; neither means until the end of the run. */
+  untilUs: number | null;
+  count: number | null;
+}
+
+export interface ProducerSpec {
+  type: "producer";
+  id: string;
+  config: ConfigMap;
+  workload: WorkloadSpec | null;
+  /** Keep readable values (`producer-1:0`, ...): the client's own `payloads`, else the top level's. */
+  payloads: boolean;
+}
+
+export interface ConsumerSpec {
+  type: "consumer";
+  id: string;
+  /** Null: a consumer that uses assign(). */
+  group: string | null;
+  subscribe: string[];
+  config: ConfigMap;
+  /** Simulated work per record (default 0). */
+  processingTimeUs: number;
+  payloads: boolean;
+}
+
+export type ClientSpec = ProducerSpec | ConsumerSpec;
+
+export interface PartitionExpectation {
+  kind: "partition";
+  atUs: number | "end";
+  topic: string;
+  partition: number;
+  /** Null fields are not checked (a partial match). */
+  leader: number | "none" | null;
+  leaderEpoch: number | null;
+  isr: number[] | null;
+  elr: number[] | null;
+  replicas: number[] | null;
+  highWatermark: number | null;
+  source: SourceLocation;
+}
+
+export interface GroupExpectation {
+  kind: "group";
+  atUs: number | "end";
+  id: string;
+  state: GroupState | null;
+  members: number | null;
+  lag: number | null;
+  generation: number | null;
+  source: SourceLocation;
+}
+
+export interface CheckExpectation {
+  kind: "check";
+  check: CheckerName;
+  /** Whether the checker must hold (default true). */
+  holds: boolean;
+  source: SourceLocation;
+}
+
+export type Expectation = CheckExpectation | PartitionExpectation | GroupExpectation;
+
+/** A timeline action; node references are canonical node names ("1", "4", "producer-1"). */
+export type Action =
+  | { kind: "crash"; node: string; mode: CrashMode }
+  | { kind: "restart"; node: string }
+  | { kind: "shutdown"; node: string }
+  | { kind: "isolate"; node: string }
+  | { kind: "partition"; groups: string[][] }
+  | { kind: "cut" | "hold" | "release" | "reset"; from: string; to: string }
+  /** `target` is "all" or a node name (no node may be named "all"). */
+  | { kind: "heal"; target: string }
+  | { kind: "delay"; from: string; to: string; latencyUs: number; oneWay: boolean }
+  | { kind: "throttle"; node: string; bandwidthBitsPerSec: number }
+  | { kind: "slow-disk"; node: string; factor: number }
+  /** `disk`: 0-based index of the log directory. */
+  | { kind: "fail-disk" | "disk-full"; node: string; disk: number }
+  | { kind: "create-topic"; topic: TopicSpec }
+  | { kind: "delete-topic"; topic: string }
+  | { kind: "alter-topic"; topic: string; partitions: number }
+  | {
+      kind: "alter-config";
+      entity: { type: "topic"; name: string } | { type: "broker"; node: string };
+      set: ConfigMap;
+      delete: string[];
+    }
+  | { kind: "reassign"; topic: string; partition: number; replicas: number[] }
+  | {
+      kind: "elect-leaders";
+      electionType: ElectionType;
+      topic: string | null;
+      partition: number | null;
+    }
+  | { kind: "start" | "stop" | "kill"; client: string }
+  | {
+      kind: "produce";
+      client: string | null;
+      topic: string;
+      key: string | null;
+      value: string | null;
+      partition: number | null;
+      count: number;
+    }
+  | { kind: "commit"; client: string }
+  | { kind: "cli"; command: string; input: string[] }
+  | { kind: "say"; text: string }
+  | { kind: "ask"; question: string; answer: string }
+  | { kind: "pause" }
+  | { kind: "expect"; expectation: PartitionExpectation | GroupExpectation }
+  | {
+      kind: "transfer";
+      from: string;
+      to: string;
+      sizeBytes: number;
+      mode: TransferMode;
+      read: ReadPattern;
+    };
+
+export type ActionKind = Action["kind"];
+
+export interface TimelineEntry {
+  atUs: number;
+  action: Action;
+  /** Position in the file's timeline (entries are sorted by time, file order kept for ties). */
+  index: number;
+  source: SourceLocation;
+}
+
+export interface Scenario {
+  version: 1;
+  name: string;
+  description: string;
+  /** Default 1; the CLI's --seed overrides it. */
+  seed: number;
+  /** The file's `duration`, or the last timeline entry + 10 s. */
+  durationUs: number;
+  /** Default for every client's `payloads`. */
+  payloads: boolean;
+  hosts: HostSpec[];
+  /** Null when the file has bare `hosts` and no `cluster`. */
+  cluster: ClusterSpec | null;
+  topics: TopicSpec[];
+  clients: ClientSpec[];
+  /** Sorted by time, stable. */
+  timeline: TimelineEntry[];
+  expect: Expectation[];
+  /** Every node: brokers by id, dedicated controllers, ZooKeeper nodes, hosts, clients. */
+  nodes: NodeInfo[];
+  /** The file as read, for export. */
+  source: { file: string; text: string };
+}
+
+// =============================================================================================
+// Limits: no text may blow the stack, hang the parser or exhaust memory
+
+/** Largest file accepted, in UTF-16 code units. */
+export const MAX_TEXT_LENGTH = 8 * 1024 * 1024;
+/** Deepest nesting of maps and lists accepted (a scenario needs about 7). */
+export const MAX_NESTING = 64;
+/** The text pre-scan over-estimates nesting; the yaml parser itself is safe far beyond this. */
+const MAX_ESTIMATED_NESTING = 256;
+/** Most values (after alias expansion) accepted in one file. */
+const MAX_VALUES = 200_000;
+/** Most values produced by expanding aliases (`*name`): stops "billion laughs" documents early. */
+const MAX_ALIAS_VALUES = 10_000;
+/** Most issues reported at once: the first ones are the useful ones. */
+const MAX_ISSUES = 50;
+/** The default run length after the last timeline entry. */
+const DEFAULT_TAIL_US = 10_000_000;
+
+// =============================================================================================
+// Entry points
+
+/** Reads and loads a scenario file (Node only). Throws ScenarioError for any bad input. */
+export function loadScenarioFile(path: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ScenarioError([
+      {
+        file: path,
+        line: 1,
+        column: 1,
+        path: ROOT_PATH,
+        message: `cannot read the file: ${reason}`,
+      },
+    ]);
+  }
+  return parseScenarioText(text, path);
+}
+
+/** Parses scenario text (YAML or JSON) without touching the file system, for the browser too. */
+export function parseScenarioText(text: string, fileName: string): Scenario {
+  const file = new SourceFile(text, fileName);
+  file.checkBounds();
+  const doc = file.parse();
+  const data = file.toData(doc);
+  file.validate(data);
+  const normalizer = new Normalizer(file, data as RawScenario);
+  const scenario = normalizer.run();
+  file.throwIfIssues(normalizer.issues);
+  return scenario;
+}
+
+// =============================================================================================
+// From text to located plain data
+
+interface Located {
+  value: YamlNode | null;
+  key: YamlNode | null;
+}
+
+class StopConversion extends Error {}
+
+/** One file being read: its text, positions, and where each value came from. */
+class SourceFile {
+  readonly lines = new LineCounter();
+  /** JSON pointer of a value → its YAML nodes. */
+  readonly located = new Map<string, Located>();
+  private valueCount = 0;
+  private aliasValueCount = 0;
+  private readonly pending: PendingIssue[] = [];
+  private readonly anchors = new Map<string, YamlNode>();
+  private readonly converting = new Set<YamlNode>();
+  private aliasDepth = 0;
+
+  constructor(
+    readonly text: string,
+    readonly fileName: string,
+  ) {}
+
+  issueAt(offset: number, path: string, message: string, suggestion?: string): ScenarioIssue {
+    const { line, col } = this.lines.linePos(Math.max(0, Math.min(offset, this.text.length)));
+    // linePos counts from 1 once the parser has seen the text; never report a 0 regardless.
+    const issue: ScenarioIssue = {
+      file: this.fileName,
+      line: Math.max(1, line),
+      column: Math.max(1, col),
+      path,
+      message,
+    };
+    if (suggestion !== undefined) issue.suggestion = suggestion;
+    return issue;
+  }
+
+  /** Throws the issues, located, sorted by position, at most MAX_ISSUES. */
+  throwIfIssues(pending: readonly PendingIssue[]): void {
+    if (pending.length === 0) return;
+    const located = pending.map((p) => this.locate(p));
+    located.sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new ScenarioError(limitIssues(located));
+  }
+
+  private locate(issue: PendingIssue): ScenarioIssue {
+    const path = displayPath(issue.segments);
+    for (let n = issue.segments.length; n >= 0; n--) {
+      const found = this.located.get(pointer(issue.segments.slice(0, n)));
+      if (found === undefined) continue;
+      const exact = n === issue.segments.length;
+      const node =
+        exact && issue.at === "key" ? (found.key ?? found.value) : (found.value ?? found.key);
+      const offset = node?.range?.[0] ?? 0;
+      return this.issueAt(offset, path, issue.message, issue.suggestion);
+    }
+    return this.issueAt(0, path, issue.message, issue.suggestion);
+  }
+
+  /** The source text of a scalar value (`0.10` where YAML read the number 0.1). */
+  scalarSource(segments: PathSegments): string | undefined {
+    const node = this.located.get(pointer(segments))?.value;
+    return node !== null && node !== undefined && isScalar(node) ? node.source : undefined;
+  }
+
+  /** The location of a value, for runtime errors. */
+  sourceLocation(segments: PathSegments): SourceLocation {
+    const issue = this.locate({ segments, at: "value", message: "" });
+    return { file: issue.file, line: issue.line, column: issue.column, path: issue.path };
+  }
+
+  /** Size and nesting bounds, checked on the raw text before any parser recursion. */
+  checkBounds(): void {
+    if (this.text.length > MAX_TEXT_LENGTH) {
+      this.throwRaw(
+        0,
+        `the file is too large (${this.text.length} characters; at most ${MAX_TEXT_LENGTH})`,
+      );
+    }
+    const deep = deepNestingOffset(this.text, MAX_ESTIMATED_NESTING);
+    if (deep !== null) {
+      this.throwRaw(deep, `the document is nested too deeply (at most ${MAX_NESTING} levels)`);
+    }
+  }
+
+  private throwRaw(offset: number, message: string): never {
+    // Positions are needed before parsing: count lines here.
+    this.lines.addNewLine(0);
+    for (
+      let i = this.text.indexOf("\n");
+      i !== -1 && i < offset;
+      i = this.text.indexOf("\n", i + 1)
+    ) {
+      this.lines.addNewLine(i + 1);
+    }
+    throw new ScenarioError([this.issueAt(offset, ROOT_PATH, message)]);
+  }
+
+  parse(): Document {
+    let doc: Document;
+    try {
+      doc = parseDocument(this.text, {
+        lineCounter: this.lines,
+        prettyErrors: false,
+        uniqueKeys: true,
+        strict: true,
+      });
+    } catch (error) {
+      // The yaml package reports problems as errors on the document; this is a last resort.
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ScenarioError([
+        this.issueAt(0, ROOT_PATH, `cannot read the file as YAML: ${reason}`),
+      ]);
+    }
+    if (doc.errors.length > 0) {
+      const issues = doc.errors.map((e) =>
+        this.yamlIssue(doc, e.code, e.message, e.pos[0], e.pos[1]),
+      );
+      throw new ScenarioError(limitIssues(issues));
+    }
+    return doc;
+  }
+
+  private yamlIssue(doc: Document, code: string, message: string, start: number, end: number) {
+    const segments = pathAtOffset(doc.contents as YamlNode | null, start);
+    switch (code) {
+      case "DUPLICATE_KEY": {
+        // The offset is the second key's: the path found ends with it.
+        const key = String(segments.at(-1) ?? this.text.slice(start, end).trim());
+        const parent = segments.slice(0, -1);
+        const where = parent.length === 0 ? "" : ` in ${displayPath(parent)}`;
+        const what = key === "" ? "an empty key" : quoteValue(key);
+        return this.issueAt(
+          start,
+          displayPath(segments),
+          `duplicate key ${what}${where}: each key may appear once in a map`,
+        );
+      }
+      case "MULTIPLE_DOCS":
+        return this.issueAt(
+          start,
+          ROOT_PATH,
+          "a scenario file holds one YAML document; this one starts another (`---`)",
+        );
+      default: {
+        const plain = /call stack/i.test(message)
+          ? `the document is nested too deeply (at most ${MAX_NESTING} levels)`
+          : `YAML syntax: ${message}`;
+        return this.issueAt(start, displayPath(segments), plain);
+      }
+    }
+  }
+
+  /** Plain data from the YAML tree, recording positions; bounded in depth and size. */
+  toData(doc: Document): unknown {
+    const contents = doc.contents as YamlNode | null;
+    if (contents === null || (isScalar(contents) && contents.value === null && !contents.source)) {
+      throw new ScenarioError([
+        this.issueAt(0, ROOT_PATH, "the file is empty: a scenario needs at least `name`"),
+      ]);
+    }
+    let data: unknown;
+    try {
+      data = this.convert(contents, [], 0, null);
+    } catch (error) {
+      if (!(error instanceof StopConversion)) throw error;
+    }
+    this.throwIfIssues(this.pending);
+    return data;
+  }
+
+  private stop(segments: PathSegments, message: string): never {
+    this.pending.push({ segments, at: "value", message });
+    throw new StopConversion(message);
+  }
+
+  private convert(
+    node: YamlNode,
+    segments: (string | number)[],
+    depth: number,
+    keyNode: YamlNode | null,
+  ): unknown {
+    this.located.set(pointer(segments), { value: node, key: keyNode });
+    if (++this.valueCount > MAX_VALUES) {
+      this.stop(segments, `the file has too many values (more than ${MAX_VALUES})`);
+    }
+    if (this.aliasDepth > 0 && ++this.aliasValueCount > MAX_ALIAS_VALUES) {
+      this.stop(segments, `aliases expand to too many values (more than ${MAX_ALIAS_VALUES})`);
+    }
+    if (depth > MAX_NESTING) {
+      this.stop(segments, `the document is nested too deeply (at most ${MAX_NESTING} levels)`);
+    }
+    if (isAlias(node)) return this.convertAlias(node.source, segments, depth, keyNode);
+    if (node.anchor !== undefined && this.aliasDepth === 0) this.anchors.set(node.anchor, node);
+    if (isScalar(node)) return this.scalar(node.value, node.tag, segments);
+    this.converting.add(node);
+    try {
+      if (isMap(node)) return this.convertMap(node.items, segments, depth);
+      if (isSeq(node)) return this.convertSeq(node.items, segments, depth);
+    } finally {
+      this.converting.delete(node);
+    }
+    this.pending.push({ segments, at: "value", message: "unsupported YAML node" });
+    return null;
+  }
+
+  private convertAlias(
+    name: string,
+    segments: (string | number)[],
+    depth: number,
+    keyNode: YamlNode | null,
+  ): unknown {
+    const target = this.anchors.get(name);
+    if (target === undefined) {
+      this.pending.push({
+        segments,
+        at: "value",
+        message: `unknown alias \`*${name}\`: no anchor \`&${name}\` before it`,
+      });
+      return null;
+    }
+    if (this.converting.has(target)) {
+      this.stop(segments, `alias \`*${name}\` refers to a value that contains it`);
+    }
+    const aliasNode = this.located.get(pointer(segments))?.value ?? null;
+    this.aliasDepth++;
+    try {
+      const value = this.convert(target, segments, depth, keyNode);
+      // Point errors at the alias, where the value is used, rather than at the anchor.
+      if (aliasNode !== null)
+        this.located.set(pointer(segments), { value: aliasNode, key: keyNode });
+      return value;
+    } finally {
+      this.aliasDepth--;
+    }
+  }
+
+  private scalar(value: unknown, tag: string | undefined, segments: PathSegments): unknown {
+    if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+    if (typeof value === "number") return value;
+    if (typeof value === "bigint") return Number(value);
+    this.pending.push({
+      segments,
+      at: "value",
+      message: `unsupported YAML value${tag ? ` (tag ${tag.replace("tag:yaml.org,2002:", "!!")})` : ""}: use text, numbers, true/false, maps and lists`,
+    });
+    return null;
+  }
+
+  private convertMap(items: readonly unknown[], segments: (string | number)[], depth: number) {
+    const out: Record<string, unknown> = {};
+    for (const item of items) {
+      if (!isPair(item)) continue;
+      const keyNode = (item.key ?? null) as YamlNode | null;
+      const key = this.keyText(keyNode, segments);
+      const child = [...segments, key];
+      if (Object.hasOwn(out, key)) {
+        // `1:` and `"1":` are different YAML keys but the same key here.
+        this.pending.push({
+          segments: child,
+          at: "key",
+          message: `duplicate key ${quoteValue(key)}: each key may appear once in a map`,
+        });
+      }
+      const valueNode = (item.value ?? null) as YamlNode | null;
+      let value: unknown = null;
+      if (valueNode === null) this.located.set(pointer(child), { value: null, key: keyNode });
+      else value = this.convert(valueNode, child, depth + 1, keyNode);
+      // defineProperty: a key named __proto__ must stay an ordinary key.
+      Object.defineProperty(out, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+
+  private convertSeq(items: readonly unknown[], segments: (string | number)[], depth: number) {
+    const out: unknown[] = [];
+    for (const item of items) {
+      const child = [...segments, out.length];
+      if (isPair(item)) {
+        // `[a: 1]`: a one-pair map inside a flow sequence.
+        out.push(this.convertMap([item], child, depth + 1));
+      } else {
+        out.push(this.convert(item as YamlNode, child, depth + 1, null));
+      }
+    }
+    return out;
+  }
+
+  private keyText(keyNode: YamlNode | null, segments: PathSegments): string {
+    if (keyNode === null) return "";
+    if (isScalar(keyNode)) {
+      const value = keyNode.value;
+      if (typeof value === "string") return value;
+      return keyNode.source ?? String(value);
+    }
+    if (isAlias(keyNode)) {
+      const target = this.anchors.get(keyNode.source);
+      if (target !== undefined && isScalar(target)) return String(target.value);
+    }
+    this.pending.push({
+      segments,
+      at: "value",
+      message: "a key must be plain text, not a list or a map",
+    });
+    return "";
+  }
+
+  validate(data: unknown): void {
+    const errors = schemaErrors(data);
+    if (errors.length > 0) this.throwIfIssues(translateAjvErrors(errors, data));
+  }
+}
+
+function limitIssues(issues: ScenarioIssue[]): ScenarioIssue[] {
+  if (issues.length <= MAX_ISSUES) return issues;
+  const shown = issues.slice(0, MAX_ISSUES);
+  const next = issues[MAX_ISSUES]!;
+  shown.push({ ...next, message: `and ${issues.length - MAX_ISSUES} more problems not shown` });
+  delete shown[MAX_ISSUES]!.suggestion;
+  return shown;
+}
+
+/** JSON pointer of a path. */
+function pointer(segments: PathSegments): string {
+  let out = "";
+  for (const s of segments) out += `/${String(s).replace(/~/g, "~0").replace(/\//g, "~1")}`;
+  return out;
+}
+
+/** The path of the innermost value whose text contains `offset` (for syntax errors). */
+function pathAtOffset(root: YamlNode | null, offset: number): (string | number)[] {
+  const segments: (string | number)[] = [];
+  let node: unknown = root;
+  for (let guard = 0; guard < MAX_ESTIMATED_NESTING * 2 && node; guard++) {
+    let next: unknown = null;
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = pair.key as YamlNode | null;
+        const value = pair.value as YamlNode | null;
+        const start = key?.range?.[0] ?? value?.range?.[0] ?? -1;
+        const end = value?.range?.[2] ?? key?.range?.[2] ?? -1;
+        if (offset >= start && offset < end) {
+          segments.push(isScalar(key) ? String(key.value) : "?");
+          const valueStart = value?.range?.[0];
+          next = valueStart !== undefined && offset >= valueStart ? value : null;
+          break;
+        }
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, index) => {
+        const range = (item as YamlNode | null)?.range;
+        if (next === null && range && offset >= range[0] && offset < range[2]) {
+          segments.push(index);
+          next = item;
+        }
+      });
+    }
+    node = next;
+  }
+  return segments;
+}
+
+/**
+ * An over-estimate of the nesting depth, from the text alone, so that no input can make the yaml
+ * parser recurse deeply. Flow brackets count one level each (wherever they are, even in quotes:
+ * over-estimating is safe); block levels count by indentation, twice (a list may sit at its
+ * parent key's indentation), plus compact `- - -`, `? `, `: ` indicators. Returns the offset where
+ * the estimate passes `limit`, or null.
+ */
+export function deepNestingOffset(text: string, limit: number): number | null {
+  let flow = 0;
+  const indents: number[] = [];
+  let block = 0;
+  let lineStart = 0;
+  while (lineStart <= text.length) {
+    let lineEnd = text.indexOf("\n", lineStart);
+    if (lineEnd === -1) lineEnd = text.length;
+    if (flow === 0) {
+      let i = lineStart;
+      while (i < lineEnd && text[i] === " ") i++;
+      const indent = i - lineStart;
+      const first = text[i];
+      if (i < lineEnd && first !== "#" && first !== "\r") {
+        while (indents.length > 0 && indents[indents.length - 1]! > indent) indents.pop();
+        if (indents.length === 0 || indents[indents.length - 1]! < indent) indents.push(indent);
+        let compact = 0;
+        while (
+          i + 1 < lineEnd &&
+          "-?:".includes(text[i]!) &&
+          (text[i + 1] === " " || text[i + 1] === "\t")
+        ) {
+          compact++;
+          i += 2;
+          while (i < lineEnd && (text[i] === " " || text[i] === "\t")) i++;
+        }
+        block = 2 * indents.length + compact;
+        if (block > limit) return i;
+      }
+    }
+    for (let i = lineStart; i < lineEnd; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 91 || c === 123) {
+        flow++;
+        if (block + flow > limit) return i;
+      } else if ((c === 93 || c === 125) && flow > 0) {
+        flow--;
+      }
+    }
+    lineStart = lineEnd + 1;
+  }
+  return null;
+}
+
+/**
+ * Schema validation in pieces, each compiled by ajv the first time a file uses it. One validator
+ * for the whole schema is about 450 KB of generated code and takes most of a second to compile;
+ * pieces cost only what a file uses (a file with three kinds of actions compiles three). The
+ * full schema (scenarios/schema.json) and the pieces come from the same TypeBox objects.
+ */
+class PieceValidator {
+  private readonly ajv = new Ajv({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    strictNumbers: true,
+    validateSchema: false, // our own schema; a unit test checks it against draft-07
+    code: { optimize: false }, // halves compile time; files are validated once
+  });
+  private readonly compiled = new Map<object, ValidateFunction>();
+  /** The top level, with the big parts left to their own validators. */
+  private readonly top: object;
+  /** A timeline entry's shape: `at` and one action key, the action's value left to its own. */
+  private readonly entry: object;
+
+  constructor() {
+    this.ajv.addKeyword({ keyword: "x-kind", schemaType: "string" });
+    this.ajv.addKeyword({ keyword: "x-hint", schemaType: "string" });
+    const stubs = Object.fromEntries(LAZY_KEYS.map((key) => [key, {}]));
+    this.top = { ...ScenarioSchema, properties: { ...ScenarioSchema.properties, ...stubs } };
+    const actionStubs = Object.fromEntries(ACTION_KEYS.map((key) => [key, {}]));
+    this.entry = {
+      ...TimelineEntrySchema,
+      properties: { ...TimelineEntrySchema.properties, ...actionStubs },
+    };
+  }
+
+  /** All errors of `data`, with instance paths from the root of the file. */
+  validate(data: unknown): ErrorObject[] {
+    const errors: ErrorObject[] = [];
+    this.run(this.top, data, "", errors);
+    if (!isRecord(data)) return errors;
+    for (const key of LAZY_KEYS) {
+      if (data[key] !== undefined)
+        this.run(ScenarioSchema.properties[key], data[key], `/${key}`, errors);
+    }
+    const timeline = data.timeline;
+    if (!Array.isArray(timeline)) return errors;
+    timeline.forEach((entry: unknown, i) => {
+      this.run(this.entry, entry, `/timeline/${i}`, errors);
+      if (!isRecord(entry)) return;
+      for (const key of ACTION_KEYS) {
+        if (entry[key] !== undefined) {
+          this.run(TIMELINE_ACTIONS[key], entry[key], `/timeline/${i}/${key}`, errors);
+        }
+      }
+    });
+    return errors;
+  }
+
+  private run(schema: object, data: unknown, prefix: string, errors: ErrorObject[]): void {
+    let validate = this.compiled.get(schema);
+    if (validate === undefined) {
+      validate = this.ajv.compile(schema);
+      this.compiled.set(schema, validate);
+    }
+    if (validate(data)) return;
+    for (const error of validate.errors ?? []) {
+      errors.push({ ...error, instancePath: prefix + error.instancePath });
+    }
+  }
+}
+
+/** Top-level keys validated by their own piece; `timeline` is split further, per action. */
+const LAZY_KEYS = ["hosts", "cluster", "topics", "clients", "expect"] as const;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+let validator: PieceValidator | null = null;
+
+function schemaErrors(data: unknown): ErrorObject[] {
+  validator ??= new PieceValidator();
+  return validator.validate(data);
+}
+
+// =============================================================================================
+// Normalization and the checks a schema cannot make
+
+type Segs = (string | number)[];
+
+const ROLE_WORDS: Record<NodeRole, string> = {
+  broker: "a broker",
+  controller: "a controller",
+  zookeeper: "a ZooKeeper node",
+  host: "a host",
+  client: "a client",
+};
+
+const ANY_NODE: readonly NodeRole[] = ["broker", "controller", "zookeeper", "host", "client"];
+const DISK_NODES: readonly NodeRole[] = ["broker", "controller", "zookeeper", "host"];
+
+/** Actions that act on a Kafka cluster, and so need one. */
+const KAFKA_ACTIONS = new Set<string>([
+  "create-topic",
+  "delete-topic",
+  "alter-topic",
+  "alter-config",
+  "reassign",
+  "elect-leaders",
+  "produce",
+  "cli",
+  "expect",
+]);
+
+class Normalizer {
+  readonly issues: PendingIssue[] = [];
+  private readonly nodes: NodeInfo[] = [];
+  private readonly byName = new Map<string, NodeInfo>();
+  private readonly aliases = new Map<string, string>();
+  private readonly clientTypes = new Map<string, "producer" | "consumer">();
+  private cluster: ClusterSpec | null = null;
+
+  constructor(
+    private readonly file: SourceFile,
+    private readonly raw: RawScenario,
+  ) {}
+
+  private report(
+    segments: PathSegments,
+    message: string,
+    suggestion?: string,
+    at: "key" | "value" = "value",
+  ) {
+    const issue: PendingIssue = { segments, at, message };
+    if (suggestion !== undefined) issue.suggestion = suggestion;
+    this.issues.push(issue);
+  }
+
+  private unit<T>(
+    parse: (value: unknown) => UnitResult<T>,
+    value: unknown,
+    segments: PathSegments,
+    fallback: T,
+  ): T {
+    const result = parse(value);
+    if (result.ok) return result.value;
+    this.report(segments, result.message, result.suggestion);
+    return fallback;
+  }
+
+  private duration(value: unknown, segments: PathSegments): number {
+    return this.unit(parseDurationUs, value, segments, 0);
+  }
+
+  private optDuration(value: unknown, segments: PathSegments): number | null {
+    return value === undefined ? null : this.duration(value, segments);
+  }
+
+  private optSize(value: unknown, segments: PathSegments): number | null {
+    return value === undefined ? null : this.unit(parseSizeBytes, value, segments, 0);
+  }
+
+  run(): Scenario {
+    const raw = this.raw;
+    const hosts = (raw.hosts ?? []).map((h, i) => this.host(h, ["hosts", i]));
+    this.cluster = this.clusterSpec();
+    const clients = (raw.clients ?? []).map((c, i) => this.client(c, ["clients", i]));
+    this.checkKafkaParts();
+    const topics = (raw.topics ?? []).map((t, i) => this.topic(t, ["topics", i]));
+    this.checkUnique(
+      topics.map((t) => t.name),
+      "topics",
+      "name",
+      "topic",
+    );
+    const timeline = (raw.timeline ?? []).map((e, i) => this.entry(e, i));
+    timeline.sort((a, b) => a.atUs - b.atUs);
+    const expectByIndex = (raw.expect ?? []).map((e, i) => this.expectation(e, ["expect", i]));
+    const expect = expectByIndex.filter((e): e is Expectation => e !== null);
+    const durationUs =
+      raw.duration !== undefined
+        ? this.duration(raw.duration, ["duration"])
+        : (timeline.at(-1)?.atUs ?? 0) + DEFAULT_TAIL_US;
+    this.checkWithinDuration(timeline, expectByIndex, durationUs);
+    return {
+      version: 1,
+      name: raw.name,
+      description: raw.description ?? "",
+      seed: raw.seed ?? 1,
+      durationUs,
+      payloads: raw.payloads ?? false,
+      hosts,
+      cluster: this.cluster,
+      topics,
+      clients,
+      timeline,
+      expect,
+      nodes: this.nodes,
+      source: { file: this.file.fileName, text: this.file.text },
+    };
+  }
+
+  // --- nodes ---------------------------------------------------------------------------------
+
+  private addNode(name: string, role: NodeRole, segments: PathSegments): void {
+    const existing = this.byName.get(name);
+    if (existing !== undefined) {
+      this.report(
+        segments,
+        `\`${name}\` is already ${ROLE_WORDS[existing.role]}: node names must be unique`,
+      );
+      return;
+    }
+    if (role === "host" || role === "client") {
+      if (name === "all") {
+        this.report(segments, "`all` is reserved (`heal: all`): choose another name");
+        return;
+      }
+      if (/^(controller|zookeeper)-\d+$/.test(name)) {
+        this.report(
+          segments,
+          `\`${name}\` is reserved for the cluster's own nodes: choose another name`,
+        );
+        return;
+      }
+    }
+    const info = { name, role };
+    this.nodes.push(info);
+    this.byName.set(name, info);
+  }
+
+  /** The canonical node name of a reference, checked against the roles allowed there. */
+  private node(
+    raw: string | number,
+    segments: PathSegments,
+    roles: readonly NodeRole[],
+    what: string,
+  ): string {
+    let name = typeof raw === "number" ? String(raw) : raw;
+    if (/^\d+$/.test(name) && Number.isSafeInteger(Number(name))) name = String(Number(name));
+    name = this.aliases.get(name) ?? name;
+    const info = this.byName.get(name);
+    if (info === undefined) {
+      const known = [...this.byName.keys(), ...this.aliases.keys()];
+      const suggestion = /^\d+$/.test(name) ? undefined : nearest(name, known);
+      const list =
+        this.nodes.length === 0
+          ? "there are none"
+          : `known nodes: ${summarize(this.nodes.map((n) => n.name))}`;
+      if (/^controller-\d+$/.test(name)) {
+        this.report(
+          segments,
+          `unknown node ${quoteValue(raw)}: \`controller-N\` names a dedicated KRaft controller, and this cluster has ${this.dedicatedCount() || "none"} (${list})`,
+        );
+        return name;
+      }
+      this.report(segments, `unknown node ${quoteValue(raw)} (${list})`, suggestion);
+      return name;
+    }
+    if (!roles.includes(info.role)) {
+      const allowed = roles.map((r) => ROLE_WORDS[r]).join(" or ");
+      this.report(segments, `\`${name}\` is ${ROLE_WORDS[info.role]}; ${what} takes ${allowed}`);
+    }
+    return name;
+  }
+
+  private dedicatedCount(): number {
+    return this.cluster?.controllers.kind === "dedicated" ? this.cluster.controllers.ids.length : 0;
+  }
+
+  private brokerId(id: number, segments: PathSegments): number {
+    const name = String(id);
+    if (this.byName.get(name)?.role !== "broker") {
+      const brokers = this.cluster?.brokers.map((b) => b.node) ?? [];
+      this.report(
+        segments,
+        `unknown broker id \`${id}\` (brokers: ${brokers.length === 0 ? "none" : summarize(brokers)})`,
+      );
+    }
+    return id;
+  }
+
+  private clientRef(
+    raw: string | number,
+    segments: PathSegments,
+    type: "producer" | "consumer" | null,
+    what: string,
+  ): string {
+    const name = this.node(raw, segments, ["client"], what);
+    const actual = this.clientTypes.get(name);
+    if (type !== null && actual !== undefined && actual !== type) {
+      this.report(segments, `\`${name}\` is a ${actual}; ${what} takes a ${type}`);
+    }
+    return name;
+  }
+
+  // --- hosts and hardware --------------------------------------------------------------------
+
+  private host(raw: NonNullable<RawScenario["hosts"]>[number], segments: Segs): HostSpec {
+    this.addNode(raw.name, "host", [...segments, "name"]);
+    return {
+      name: raw.name,
+      disk: raw.disk === undefined ? null : this.disk(raw.disk, [...segments, "disk"]),
+      network:
+        raw.network === undefined ? null : this.network(raw.network, [...segments, "network"]),
+      memoryBytes: this.optSize(raw.memory, [...segments, "memory"]),
+      cores: raw.cores ?? null,
+    };
+  }
+
+  private disk(raw: RawDiskSpec, segments: Segs): DiskSpec {
+    if (typeof raw === "string") {
+      return {
+        profile: raw,
+        readBandwidthBytesPerSec: null,
+        writeBandwidthBytesPerSec: null,
+        seekUs: null,
+        rotationalLatencyUs: null,
+        accessLatencyUs: null,
+        readIops: null,
+        writeIops: null,
+        fsyncUs: null,
+      };
+    }
+    const rate = (key: "read-bandwidth" | "write-bandwidth") =>
+      raw[key] === undefined ? null : this.unit(parseByteRate, raw[key], [...segments, key], 0);
+    return {
+      profile: raw.profile,
+      readBandwidthBytesPerSec: rate("read-bandwidth"),
+      writeBandwidthBytesPerSec: rate("write-bandwidth"),
+      seekUs: this.optDuration(raw.seek, [...segments, "seek"]),
+      rotationalLatencyUs: this.optDuration(raw["rotational-latency"], [
+        ...segments,
+        "rotational-latency",
+      ]),
+      accessLatencyUs: this.optDuration(raw["access-latency"], [...segments, "access-latency"]),
+      readIops: raw["read-iops"] ?? null,
+      writeIops: raw["write-iops"] ?? null,
+      fsyncUs: this.optDuration(raw.fsync, [...segments, "fsync"]),
+    };
+  }
+
+  private network(raw: RawNetworkSpec, segments: Segs): NetworkSpec {
+    if (typeof raw === "string") return { profile: raw, bandwidthBitsPerSec: null };
+    return {
+      profile: raw.profile,
+      bandwidthBitsPerSec:
+        raw.bandwidth === undefined
+          ? null
+          : this.unit(parseBandwidthBitsPerSec, raw.bandwidth, [...segments, "bandwidth"], 1),
+    };
+  }
+
+  // --- cluster -------------------------------------------------------------------------------
+
+  private clusterSpec(): ClusterSpec | null {
+    const raw: RawCluster | undefined = this.raw.cluster;
+    if (raw === undefined && this.raw.hosts !== undefined) return null;
+    const c: RawCluster = raw ?? {};
+    const segments: Segs = ["cluster"];
+    const version = this.versionProfile(c.version, [...segments, "version"]);
+    const mode = this.clusterMode(version, c.mode, [...segments, "mode"]);
+    const brokers = this.brokers(c.brokers, [...segments, "brokers"]);
+    for (const b of brokers) this.addNode(b.node, "broker", [...segments, "brokers"]);
+    const controllers = this.controllers(mode, brokers, c.controllers, [
+      ...segments,
+      "controllers",
+    ]);
+    const hw = c.hardware ?? {};
+    const hwSegs = [...segments, "hardware"];
+    return {
+      preset: c.preset ?? null,
+      version,
+      mode,
+      brokers,
+      controllers,
+      hardware: {
+        disk: hw.disk === undefined ? null : this.disk(hw.disk, [...hwSegs, "disk"]),
+        disks: hw.disks ?? 1,
+        network: hw.network === undefined ? null : this.network(hw.network, [...hwSegs, "network"]),
+        memoryBytes: this.optSize(hw.memory, [...hwSegs, "memory"]),
+        cores: hw.cores ?? null,
+      },
+      network: {
+        latencyUs: this.optDuration(c.network?.latency, [...segments, "network", "latency"]),
+        jitterUs: this.optDuration(c.network?.jitter, [...segments, "network", "jitter"]),
+      },
+      config: { ...(c.config ?? {}) },
+    };
+  }
+
+  private versionProfile(raw: string | number | undefined, segments: Segs): VersionProfile {
+    if (raw === undefined) return "4.1";
+    const profiles: readonly string[] = VERSION_PROFILES;
+    if (typeof raw === "string" && profiles.includes(raw)) return raw as VersionProfile;
+    // A YAML number: accept it where its text is a profile (3.6), explain where it is not (0.10).
+    const text = this.file.scalarSource(segments) ?? String(raw);
+    if (profiles.includes(text) && text !== "0.10") return text as VersionProfile;
+    if (typeof raw === "number" && (raw === 0.1 || text === "0.10")) {
+      this.report(
+        segments,
+        'YAML reads 0.10 as the number 0.1: write the version in quotes, "0.10"',
+        '"0.10"',
+      );
+      return "0.10";
+    }
+    this.report(
+      segments,
+      `unknown version profile ${quoteValue(text)}; must be one of "4.1", "3.6", "2.8", "0.10"`,
+      nearest(text, profiles),
+    );
+    return "4.1";
+  }
+
+  private clusterMode(
+    version: VersionProfile,
+    raw: ClusterMode | undefined,
+    segments: Segs,
+  ): ClusterMode {
+    const byVersion: ClusterMode = version === "4.1" || version === "3.6" ? "kraft" : "zookeeper";
+    if (raw === undefined) return byVersion;
+    if (raw === "zookeeper" && version === "4.1") {
+      this.report(
+        segments,
+        'Kafka 4.0 and later run in KRaft mode only; use version "3.6" or older for zookeeper',
+      );
+    }
+    if (raw === "kraft" && version === "0.10") {
+      this.report(
+        segments,
+        'KRaft came with Kafka 2.8 (early access) and 3.3 (production); version "0.10" runs zookeeper',
+      );
+    }
+    return raw;
+  }
+
+  private brokers(raw: RawCluster["brokers"], segments: Segs): BrokerSpec[] {
+    if (raw === undefined || typeof raw === "number") {
+      // The schema bounds the count (at most 1000).
+      return Array.from({ length: raw ?? 3 }, (_, i) => ({
+        id: i + 1,
+        node: String(i + 1),
+        rack: null,
+      }));
+    }
+    const seen = new Set<number>();
+    const brokers: BrokerSpec[] = [];
+    raw.forEach((b, i) => {
+      if (seen.has(b.id)) {
+        this.report([...segments, i, "id"], `broker id ${b.id} appears twice`);
+        return;
+      }
+      seen.add(b.id);
+      brokers.push({
+        id: b.id,
+        node: String(b.id),
+        rack: b.rack === undefined ? null : String(b.rack),
+      });
+    });
+    return brokers.sort((a, b) => a.id - b.id);
+  }
+
+  private controllers(
+    mode: ClusterMode,
+    brokers: readonly BrokerSpec[],
+    raw: "combined" | number | undefined,
+    segments: Segs,
+  ): ControllerSpec {
+    if (mode === "zookeeper") {
+      if (raw === "combined") {
+        this.report(
+          segments,
+          "`combined` is for KRaft; in zookeeper mode `controllers` is the ensemble size",
+        );
+      }
+      const count = typeof raw === "number" ? raw : 1; // the schema bounds it (at most 99)
+      const nodes = Array.from({ length: count }, (_, i) => `zookeeper-${i + 1}`);
+      for (const n of nodes) this.addNode(n, "zookeeper", segments);
+      return { kind: "zookeeper", nodes };
+    }
+    if (raw === undefined || raw === "combined") {
+      return { kind: "combined", voterIds: brokers.slice(0, 3).map((b) => b.id) };
+    }
+    const first = (brokers.at(-1)?.id ?? 0) + 1;
+    if (first + raw - 1 > MAX_BROKER_ID) {
+      this.report(
+        segments,
+        `controller ids follow the largest broker id and would pass ${MAX_BROKER_ID}`,
+      );
+    }
+    const ids = Array.from({ length: raw }, (_, i) => first + i);
+    ids.forEach((id, i) => {
+      this.addNode(String(id), "controller", segments);
+      this.aliases.set(`controller-${i + 1}`, String(id));
+    });
+    return { kind: "dedicated", ids };
+  }
+
+  /** Topics and clients need a Kafka cluster; bare hosts are not one. */
+  private checkKafkaParts(): void {
+    if (this.cluster !== null) return;
+    for (const key of ["topics", "clients"] as const) {
+      if ((this.raw[key] ?? []).length > 0) {
+        this.report(
+          [key],
+          `${key} need a Kafka cluster: add a \`cluster\` section (hosts are bare machines)`,
+          undefined,
+          "key",
+        );
+      }
+    }
+  }
+
+  // --- topics and clients --------------------------------------------------------------------
+
+  private topic(raw: RawTopic, segments: Segs): TopicSpec {
+    const assignment = raw.assignment ?? null;
+    if (assignment !== null) this.checkAssignment(raw, assignment, [...segments, "assignment"]);
+    return {
+      name: raw.name,
+      partitions: raw.partitions ?? null,
+      replicationFactor: raw["replication-factor"] ?? null,
+      config: { ...(raw.config ?? {}) },
+      assignment: assignment?.map((replicas) => [...replicas]) ?? null,
+    };
+  }
+
+  private checkAssignment(raw: RawTopic, assignment: number[][], segments: Segs): void {
+    if (raw.partitions !== undefined && raw.partitions !== assignment.length) {
+      this.report(
+        segments,
+        `lists ${assignment.length} partitions but \`partitions\` is ${raw.partitions}`,
+      );
+    }
+    const rf = raw["replication-factor"] ?? assignment[0]?.length ?? 0;
+    assignment.forEach((replicas, p) => {
+      if (replicas.length !== rf) {
+        this.report(
+          [...segments, p],
+          `partition ${p} has ${replicas.length} replicas; the replication factor is ${rf}`,
+        );
+      }
+      if (new Set(replicas).size !== replicas.length) {
+        this.report([...segments, p], `partition ${p} lists a broker twice`);
+      }
+      replicas.forEach((id, r) => {
+        this.brokerId(id, [...segments, p, r]);
+      });
+    });
+  }
+
+  private client(raw: NonNullable<RawScenario["clients"]>[number], segments: Segs): ClientSpec {
+    this.addNode(raw.id, "client", [...segments, "id"]);
+    this.clientTypes.set(raw.id, raw.type);
+    const payloads = raw.payloads ?? this.raw.payloads ?? false;
+    if (raw.type === "producer") {
+      return {
+        type: "producer",
+        id: raw.id,
+        config: { ...(raw.config ?? {}) },
+        workload:
+          raw.workload === undefined
+            ? null
+            : this.workload(raw.workload, [...segments, "workload"]),
+        payloads,
+      };
+    }
+    return {
+      type: "consumer",
+      id: raw.id,
+      group: raw.group ?? null,
+      subscribe: [...(raw.subscribe ?? [])],
+      config: { ...(raw.config ?? {}) },
+      processingTimeUs:
+        this.optDuration(raw["processing-time"], [...segments, "processing-time"]) ?? 0,
+      payloads,
+    };
+  }
+
+  private workload(raw: RawWorkload, segments: Segs): WorkloadSpec {
+    const fromUs = this.optDuration(raw.from, [...segments, "from"]) ?? 0;
+    const untilUs = this.optDuration(raw.until, [...segments, "until"]);
+    if (raw.until !== undefined && raw.count !== undefined) {
+      this.report([...segments, "count"], "give `until` or `count`, not both", undefined, "key");
+    }
+    if (untilUs !== null && untilUs < fromUs) {
+      this.report(
+        [...segments, "until"],
+        `ends (${formatDurationUs(untilUs)}) before it starts (${formatDurationUs(fromUs)})`,
+      );
+    }
+    return {
+      topic: raw.topic,
+      rate: this.unit(parseRate, raw.rate, [...segments, "rate"], { recordsPerSec: 1 }),
+      arrival: raw.arrival ?? "fixed",
+      keys: this.keys(raw.keys, [...segments, "keys"]),
+      valueSizeBytes: this.optSize(raw["value-size"], [...segments, "value-size"]),
+      fromUs,
+      untilUs,
+      count: raw.count ?? null,
+    };
+  }
+
+  private keys(raw: RawWorkload["keys"], segments: Segs): KeySpec {
+    if (raw === undefined || raw === "none") return { kind: "none" };
+    if (Array.isArray(raw)) return { kind: "list", keys: raw.map(String) };
+    if (raw === "sequence") return { kind: "sequence" };
+    const numbers = raw.match(/\d+(?:\.\d+)?/g) ?? [];
+    const n = Number(numbers[0]);
+    if (!(n >= 1 && Number.isSafeInteger(n))) {
+      this.report(
+        segments,
+        `the number of keys must be a whole number of at least 1; got ${quoteValue(raw)}`,
+      );
+    }
+    if (raw.startsWith("uniform")) return { kind: "uniform", n };
+    const s = Number(numbers[1]);
+    if (!(s > 0))
+      this.report(segments, `zipf's exponent s must be above 0; got ${quoteValue(raw)}`);
+    return { kind: "zipf", n, s };
+  }
+
+  // --- timeline ------------------------------------------------------------------------------
+
+  private entry(raw: RawTimelineEntry, index: number): TimelineEntry {
+    const segments: Segs = ["timeline", index];
+    const atUs = this.duration(raw.at, [...segments, "at"]);
+    const source = this.file.sourceLocation(segments);
+    const key = Object.keys(raw).find((k) => k !== "at") as keyof RawActions;
+    const actionSegs = [...segments, key];
+    if (this.cluster === null && KAFKA_ACTIONS.has(key)) {
+      this.report(
+        actionSegs,
+        `\`${key}\` needs a Kafka cluster: add a \`cluster\` section`,
+        undefined,
+        "key",
+      );
+    }
+    const action = this.action(key, raw, actionSegs, atUs, source);
+    return { atUs, action, index, source };
+  }
+
+  private action(
+    key: keyof RawActions,
+    entry: RawTimelineEntry,
+    s: Segs,
+    atUs: number,
+    source: SourceLocation,
+  ): Action {
+    const any = (v: string | number, segs: Segs, what = `\`${key}\``) =>
+      this.node(v, segs, ANY_NODE, what);
+    const link = (raw: { from: string | number; to: string | number }) => ({
+      from: any(raw.from, [...s, "from"]),
+      to: any(raw.to, [...s, "to"]),
+    });
+    switch (key) {
+      case "crash": {
+        const raw = entry.crash!;
+        if (typeof raw === "object")
+          return {
+            kind: "crash",
+            node: any(raw.node, [...s, "node"]),
+            mode: raw.mode ?? "process",
+          };
+        return { kind: "crash", node: any(raw, s), mode: "process" };
+      }
+      case "restart":
+      case "isolate":
+        return { kind: key, node: any(entry[key]!, s) };
+      case "shutdown":
+        return { kind: "shutdown", node: this.node(entry.shutdown!, s, ["broker"], "`shutdown`") };
+      case "partition":
+        return { kind: "partition", groups: this.partitionGroups(entry.partition!, s) };
+      case "cut":
+      case "hold":
+      case "release":
+      case "reset":
+        return { kind: key, ...link(entry[key]!) };
+      case "heal": {
+        const raw = entry.heal!;
+        return { kind: "heal", target: raw === "all" ? "all" : any(raw, s) };
+      }
+      case "delay": {
+        const raw = entry.delay!;
+        return {
+          kind: "delay",
+          ...link(raw),
+          latencyUs: this.duration(raw.latency, [...s, "latency"]),
+          oneWay: raw["one-way"] ?? false,
+        };
+      }
+      case "throttle": {
+        const raw = entry.throttle!;
+        return {
+          kind: "throttle",
+          node: any(raw.node, [...s, "node"]),
+          bandwidthBitsPerSec: this.unit(
+            parseBandwidthBitsPerSec,
+            raw.bandwidth,
+            [...s, "bandwidth"],
+            1,
+          ),
+        };
+      }
+      case "slow-disk":
+        return {
+          kind: "slow-disk",
+          node: this.diskNode(entry["slow-disk"]!, s),
+          factor: entry["slow-disk"]!.factor,
+        };
+      case "fail-disk":
+      case "disk-full": {
+        const raw = entry[key]!;
+        const node = this.diskNode(raw, s);
+        const disk = raw.disk ?? 0;
+        const disks =
+          this.byName.get(node)?.role === "broker" ? (this.cluster?.hardware.disks ?? 1) : 1;
+        if (disk >= disks)
+          this.report(
+            [...s, "disk"],
+            `there ${disks === 1 ? "is 1 disk" : `are ${disks} disks`} (0-based); got ${disk}`,
+          );
+        return { kind: key, node, disk };
+      }
+      case "create-topic":
+        return { kind: "create-topic", topic: this.topic(entry["create-topic"]!, s) };
+      case "delete-topic":
+        return { kind: "delete-topic", topic: entry["delete-topic"]! };
+      case "alter-topic":
+        return {
+          kind: "alter-topic",
+          topic: entry["alter-topic"]!.name,
+          partitions: entry["alter-topic"]!.partitions,
+        };
+      case "alter-config":
+        return this.alterConfig(entry["alter-config"]!, s);
+      case "reassign": {
+        const raw = entry.reassign!;
+        raw.replicas.forEach((id, i) => {
+          this.brokerId(id, [...s, "replicas", i]);
+        });
+        return {
+          kind: "reassign",
+          topic: raw.topic,
+          partition: raw.partition,
+          replicas: [...raw.replicas],
+        };
+      }
+      case "elect-leaders": {
+        const raw = entry["elect-leaders"]!;
+        if (raw.partition !== undefined && raw.topic === undefined) {
+          this.report([...s, "partition"], "`partition` needs `topic`", undefined, "key");
+        }
+        return {
+          kind: "elect-leaders",
+          electionType: raw.type,
+          topic: raw.topic ?? null,
+          partition: raw.partition ?? null,
+        };
+      }
+      case "start":
+      case "stop":
+      case "kill":
+        return { kind: key, client: this.clientRef(entry[key]!, s, null, `\`${key}\``) };
+      case "commit":
+        return { kind: "commit", client: this.clientRef(entry.commit!, s, "consumer", "`commit`") };
+      case "produce": {
+        const raw = entry.produce!;
+        return {
+          kind: "produce",
+          client:
+            raw.client === undefined
+              ? null
+              : this.clientRef(raw.client, [...s, "client"], "producer", "`produce`"),
+          topic: raw.topic,
+          key: raw.key === undefined ? null : String(raw.key),
+          value: raw.value === undefined ? null : String(raw.value),
+          partition: raw.partition ?? null,
+          count: raw.count ?? 1,
+        };
+      }
+      case "cli": {
+        const raw = entry.cli!;
+        if (typeof raw === "string") return { kind: "cli", command: raw, input: [] };
+        return { kind: "cli", command: raw.command, input: (raw.input ?? []).map(String) };
+      }
+      case "say":
+        return { kind: "say", text: entry.say! };
+      case "ask":
+        return { kind: "ask", question: entry.ask!.question, answer: entry.ask!.answer };
+      case "pause":
+        return { kind: "pause" };
+      case "expect":
+        return this.timedExpect(entry.expect!, s, atUs, source);
+      case "transfer": {
+        const raw = entry.transfer!;
+        return {
+          kind: "transfer",
+          ...link(raw),
+          sizeBytes: this.unit(parseSizeBytes, raw.size, [...s, "size"], 0),
+          mode: raw.mode ?? "sendfile",
+          read: raw.read ?? "sequential",
+        };
+      }
+    }
+  }
+
+  private partitionGroups(raw: (string | number)[][], segments: Segs): string[][] {
+    const seenIn = new Map<string, number>();
+    return raw.map((group, g) =>
+      group.map((member, m) => {
+        const name = this.node(member, [...segments, g, m], ANY_NODE, "`partition`");
+        const earlier = seenIn.get(name);
+        if (earlier !== undefined && earlier !== g) {
+          this.report([...segments, g, m], `\`${name}\` is in two groups (${earlier} and ${g})`);
+        }
+        seenIn.set(name, g);
+        return name;
+      }),
+    );
+  }
+
+  private diskNode(
+    raw: { broker?: string | number; node?: string | number },
+    segments: Segs,
+  ): string {
+    if ((raw.broker === undefined) === (raw.node === undefined)) {
+      this.report(
+        segments,
+        raw.broker === undefined
+          ? "needs `broker` (or `node`)"
+          : "give `broker` or `node`, not both",
+      );
+      return "";
+    }
+    const key = raw.broker !== undefined ? "broker" : "node";
+    return this.node((raw.broker ?? raw.node)!, [...segments, key], DISK_NODES, "a disk fault");
+  }
+
+  private alterConfig(raw: RawActions["alter-config"], segments: Segs): Action {
+    const set = { ...(raw.set ?? {}) };
+    const del = [...(raw.delete ?? [])];
+    if (Object.keys(set).length === 0 && del.length === 0) {
+      this.report(segments, "needs `set` or `delete`");
+    }
+    if ((raw.topic === undefined) === (raw.broker === undefined)) {
+      this.report(segments, "give exactly one of `topic` and `broker`");
+      return {
+        kind: "alter-config",
+        entity: { type: "topic", name: raw.topic ?? "" },
+        set,
+        delete: del,
+      };
+    }
+    const entity =
+      raw.topic !== undefined
+        ? ({ type: "topic", name: raw.topic } as const)
+        : ({
+            type: "broker",
+            node: this.node(raw.broker!, [...segments, "broker"], ["broker"], "`alter-config`"),
+          } as const);
+    return { kind: "alter-config", entity, set, delete: del };
+  }
+
+  private timedExpect(
+    raw: RawActions["expect"],
+    segments: Segs,
+    atUs: number,
+    source: SourceLocation,
+  ): Action {
+    if ((raw.partition === undefined) === (raw.group === undefined)) {
+      this.report(segments, "an `expect` entry checks exactly one of `partition` or `group`");
+    }
+    const expectation =
+      raw.partition !== undefined
+        ? this.partitionExpect(raw.partition, [...segments, "partition"], atUs, source)
+        : this.groupExpect(raw.group ?? { id: "" }, atUs, source);
+    return { kind: "expect", expectation };
+  }
+
+  // --- expectations --------------------------------------------------------------------------
+
+  private expectation(raw: RawExpectEntry, segments: Segs): Expectation | null {
+    const source = this.file.sourceLocation(segments);
+    const given = (["check", "partition", "group"] as const).filter((k) => raw[k] !== undefined);
+    if (given.length !== 1) {
+      const found =
+        given.length === 0 ? "found none" : `found ${given.map((k) => `\`${k}\``).join(" and ")}`;
+      this.report(
+        segments,
+        `an expectation needs exactly one of \`check\`, \`partition\` or \`group\`; ${found}`,
+      );
+      return null;
+    }
+    if (raw.check !== undefined) {
+      if (raw.at !== undefined) {
+        this.report(
+          [...segments, "at"],
+          "a checker runs over the whole run: remove `at`",
+          undefined,
+          "key",
+        );
+      }
+      return { kind: "check", check: raw.check, holds: raw.holds ?? true, source };
+    }
+    if (raw.holds !== undefined) {
+      this.report([...segments, "holds"], "`holds` goes with `check`", undefined, "key");
+    }
+    if (raw.at === undefined) {
+      this.report(
+        [...segments, raw.partition !== undefined ? "partition" : "group"],
+        "needs `at`: a time or `end`",
+        undefined,
+        "key",
+      );
+    }
+    const atUs =
+      raw.at === undefined || raw.at === "end" ? "end" : this.duration(raw.at, [...segments, "at"]);
+    if (raw.partition !== undefined) {
+      return this.partitionExpect(raw.partition, [...segments, "partition"], atUs, source);
+    }
+    return this.groupExpect(raw.group!, atUs, source);
+  }
+
+  private partitionExpect(
+    raw: RawPartitionExpect,
+    segments: Segs,
+    atUs: number | "end",
+    source: SourceLocation,
+  ): PartitionExpectation {
+    const ids = (key: "isr" | "elr" | "replicas") => {
+      const list = raw[key];
+      if (list === undefined) return null;
+      list.forEach((id, i) => {
+        this.brokerId(id, [...segments, key, i]);
+      });
+      return [...list];
+    };
+    if (typeof raw.leader === "number") this.brokerId(raw.leader, [...segments, "leader"]);
+    return {
+      kind: "partition",
+      atUs,
+      topic: raw.topic,
+      partition: raw.partition,
+      leader: raw.leader ?? null,
+      leaderEpoch: raw["leader-epoch"] ?? null,
+      isr: ids("isr"),
+      elr: ids("elr"),
+      replicas: ids("replicas"),
+      highWatermark: raw["high-watermark"] ?? null,
+      source,
+    };
+  }
+
+  private groupExpect(
+    raw: RawGroupExpect,
+    atUs: number | "end",
+    source: SourceLocation,
+  ): GroupExpectation {
+    return {
+      kind: "group",
+      atUs,
+      id: raw.id,
+      state: raw.state ?? null,
+      members: raw.members ?? null,
+      lag: raw.lag ?? null,
+      generation: raw.generation ?? null,
+      source,
+    };
+  }
+
+  // --- whole-file checks ---------------------------------------------------------------------
+
+  private checkUnique(values: readonly string[], list: string, key: string, what: string): void {
+    const seen = new Set<string>();
+    values.forEach((v, i) => {
+      if (seen.has(v)) this.report([list, i, key], `${what} \`${v}\` is defined twice`);
+      seen.add(v);
+    });
+  }
+
+  private checkWithinDuration(
+    timeline: readonly TimelineEntry[],
+    expect: readonly (Expectation | null)[],
+    durationUs: number,
+  ): void {
+    const end = formatDurationUs(durationUs);
+    for (const entry of timeline) {
+      if (entry.atUs > durationUs) {
+        this.report(
+          ["timeline", entry.index, "at"],
+          `${formatDurationUs(entry.atUs)} is after the end of the run (duration ${end})`,
+        );
+      }
+    }
+    expect.forEach((e, i) => {
+      if (e !== null && e.kind !== "check" && e.atUs !== "end" && e.atUs > durationUs) {
+        this.report(
+          ["expect", i, "at"],
+          `${formatDurationUs(e.atUs)} is after the end of the run (duration ${end})`,
+        );
+      }
+    });
+  }
+}
+
+/** "1, 2, 3, producer-1" or the first 12 and a count. */
+function summarize(names: readonly string[]): string {
+  if (names.length <= 12) return names.join(", ");
+  return `${names.slice(0, 12).join(", ")}, ... (${names.length} in all)`;
+}

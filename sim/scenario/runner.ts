@@ -1,0 +1,529 @@
+/**
+ * The scenario runner: builds the simulated world from a loaded scenario, queues the timeline's
+ * actions before anything else (so at an equal time they run before model events), runs the
+ * engine in slices up to the scenario's duration, and reports from the trace.
+ *
+ * The Kafka layer joins here as it lands; until then a scenario that needs it is rejected with a
+ * located error instead of being run half-way.
+ */
+import type { Actor, Engine, RunLimits, SimEvent } from "../engine/engine.ts";
+import { Engine as EngineImpl } from "../engine/engine.ts";
+import type { TraceEvent } from "../engine/trace.ts";
+import { traceEventToJson } from "../engine/trace.ts";
+import { FileTransferAgent } from "../infra/file-transfer.ts";
+import {
+  DISK_PROFILES,
+  type DiskProfile,
+  NIC_PROFILES,
+  type NicProfile,
+  withDiskOverrides,
+  withNicOverrides,
+} from "../infra/hardware.ts";
+import { Host } from "../infra/host.ts";
+import { Network } from "../infra/network.ts";
+import { ScenarioError, type ScenarioIssue } from "./errors.ts";
+import type { Action, DiskSpec, HostSpec, NetworkSpec, Scenario, TimelineEntry } from "./load.ts";
+import { formatDurationUs } from "./units.ts";
+
+/** Defaults for bare hosts, documented in docs/scenarios.md. */
+export const HOST_DEFAULTS = {
+  disk: "ssd",
+  network: "10GbE",
+  memoryBytes: 16 * 1024 ** 3,
+  cores: 8,
+  latencyUs: 100,
+  jitterUs: 20,
+} as const;
+
+export interface RunOptions {
+  /** Overrides the scenario's seed. */
+  readonly seed?: number;
+  /** Stop here (or at the duration, whichever is first). */
+  readonly untilUs?: number;
+  readonly onTraceLine?: (line: string) => void;
+  readonly onTrace?: (event: TraceEvent) => void;
+  readonly onProgress?: (p: { timeUs: number; endUs: number; events: number }) => void;
+  readonly limits?: Partial<RunLimits>;
+}
+
+/** The shape `kafkasim run --json` prints (scenario-format.md, "Results"). */
+export interface RunResults {
+  name: string;
+  seed: number;
+  virtualTimeUs: number;
+  events: number;
+  traceHash: string;
+  checks: Array<{ name: string; holds: boolean; detail: string }>;
+  expectations: Array<{ what: string; ok: boolean }>;
+  cli: Array<{ atUs: number; command: string; output: string; error: string }>;
+  ok: boolean;
+}
+
+/** A line of the report's story: what happened when, in words. */
+export interface StoryLine {
+  readonly atUs: number;
+  readonly kind: "say" | "ask" | "fault" | "event";
+  readonly text: string;
+  readonly answer?: string;
+}
+
+export interface RunReport {
+  readonly results: RunResults;
+  readonly description: string;
+  readonly story: readonly StoryLine[];
+  readonly transfers: readonly TransferSummary[];
+  /** Set when the run stopped at a bound (max events or max time). */
+  readonly boundMessage?: string;
+  readonly traceEvents: number;
+}
+
+export interface TransferSummary {
+  readonly id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly bytes: number;
+  readonly mode: string;
+  readonly read: string;
+  readonly startUs: number;
+  readonly doneUs: number | null;
+  readonly timeouts: number;
+  readonly bytesPerSec: number | null;
+  readonly dmaCopies: number | null;
+  readonly cpuCopies: number | null;
+  readonly contextSwitches: number | null;
+  readonly cpuUs: number | null;
+}
+
+/** Kinds of timeline action the runner can carry out today, for scenarios without a Kafka cluster. */
+const HOST_ACTIONS: ReadonlySet<Action["kind"]> = new Set<Action["kind"]>([
+  "crash",
+  "restart",
+  "isolate",
+  "partition",
+  "cut",
+  "hold",
+  "release",
+  "reset",
+  "heal",
+  "delay",
+  "throttle",
+  "slow-disk",
+  "fail-disk",
+  "disk-full",
+  "say",
+  "ask",
+  "pause",
+  "transfer",
+]);
+
+const DIRECTOR_ID = "scenario";
+
+/** Carries out timeline actions at their times; its events are queued before the models start. */
+class Director implements Actor {
+  readonly id = DIRECTOR_ID;
+  constructor(
+    private readonly engine: Engine,
+    private readonly network: Network,
+    private readonly hosts: ReadonlyMap<string, Host>,
+  ) {
+    engine.register(this);
+  }
+
+  handle(event: SimEvent): void {
+    const entry = event.payload as TimelineEntry;
+    this.perform(entry.action, entry.index);
+  }
+
+  private host(node: string): Host {
+    const h = this.hosts.get(node);
+    if (h === undefined) throw new Error(`no host named ${node}`);
+    return h;
+  }
+
+  private perform(a: Action, index: number): void {
+    const net = this.network;
+    const trace = this.engine.trace;
+    switch (a.kind) {
+      case "say":
+        return trace.emit("scenario.say", DIRECTOR_ID, { text: a.text });
+      case "ask":
+        return trace.emit("scenario.ask", DIRECTOR_ID, { question: a.question, answer: a.answer });
+      case "pause":
+        return trace.emit("scenario.pause", DIRECTOR_ID, {});
+      case "crash":
+        return this.host(a.node).crash(a.mode);
+      case "restart":
+        return this.host(a.node).restart();
+      case "isolate":
+        return net.isolate(a.node);
+      case "partition":
+        return net.partition(a.groups);
+      case "cut":
+        return net.cut(a.from, a.to);
+      case "hold":
+        return net.hold(a.from, a.to);
+      case "release":
+        return net.release(a.from, a.to);
+      case "reset":
+        return net.reset(a.from, a.to);
+      case "heal":
+        return net.heal(a.target);
+      case "delay":
+        return net.delay(a.from, a.to, a.latencyUs, a.oneWay);
+      case "throttle":
+        return net.throttle(a.node, a.bandwidthBitsPerSec);
+      case "slow-disk": {
+        const h = this.host(a.node);
+        for (let i = 0; i < h.diskCount; i++) h.disk(i).setSlowFactor(a.factor);
+        return trace.emit("disk.slow", a.node, { factor: a.factor });
+      }
+      case "fail-disk":
+        this.host(a.node).disk(a.disk).fail();
+        return trace.emit("disk.failed", a.node, { disk: a.disk });
+      case "disk-full":
+        this.host(a.node).disk(a.disk).setFull(true);
+        return trace.emit("disk.full", a.node, { disk: a.disk });
+      case "transfer":
+        this.engine.schedule(0, a.from, "transfer.start", {
+          id: `transfer-${index}`,
+          to: a.to,
+          sizeBytes: a.sizeBytes,
+          mode: a.mode,
+          read: a.read,
+        });
+        return;
+      default:
+        // Rejected before the run by checkSupported(); reaching here is a bug.
+        throw new Error(`action ${a.kind} is not supported by this runner`);
+    }
+  }
+}
+
+/** Rejects, with their locations, the actions and expectations this build cannot carry out yet. */
+function checkSupported(scenario: Scenario): void {
+  const issues: ScenarioIssue[] = [];
+  if (scenario.cluster !== null) {
+    issues.push({
+      file: scenario.source.file,
+      line: 1,
+      column: 1,
+      path: "cluster",
+      message:
+        "Kafka cluster scenarios are not runnable in this build yet (the Kafka layer is being wired in); use `hosts:` for machine-level scenarios",
+    });
+  }
+  for (const entry of scenario.timeline) {
+    if (!HOST_ACTIONS.has(entry.action.kind)) {
+      issues.push({
+        ...entry.source,
+        message: `the action \`${entry.action.kind}\` needs a Kafka cluster, which this build cannot run yet`,
+      });
+    }
+  }
+  for (const e of scenario.expect) {
+    issues.push({
+      ...e.source,
+      message: `expectations of kind \`${e.kind}\` need the checkers, which this build does not have yet`,
+    });
+  }
+  if (issues.length > 0) throw new ScenarioError(issues);
+}
+
+function diskProfileOf(spec: DiskSpec | null): DiskProfile {
+  if (spec === null) return DISK_PROFILES[HOST_DEFAULTS.disk];
+  const overrides: Record<string, number> = {};
+  if (spec.readBandwidthBytesPerSec !== null)
+    overrides.readBandwidthBytesPerSec = spec.readBandwidthBytesPerSec;
+  if (spec.writeBandwidthBytesPerSec !== null)
+    overrides.writeBandwidthBytesPerSec = spec.writeBandwidthBytesPerSec;
+  if (spec.seekUs !== null) overrides.avgSeekUs = spec.seekUs;
+  if (spec.rotationalLatencyUs !== null) overrides.rotationalLatencyUs = spec.rotationalLatencyUs;
+  if (spec.accessLatencyUs !== null) overrides.accessLatencyUs = spec.accessLatencyUs;
+  if (spec.readIops !== null) overrides.readIops = spec.readIops;
+  if (spec.writeIops !== null) overrides.writeIops = spec.writeIops;
+  if (spec.fsyncUs !== null) overrides.fsyncUs = spec.fsyncUs;
+  const { profile, problems } = withDiskOverrides(DISK_PROFILES[spec.profile], overrides);
+  if (problems.length > 0) throw new Error(`disk: ${problems.join("; ")}`);
+  return profile;
+}
+
+function nicProfileOf(spec: NetworkSpec | null): NicProfile {
+  if (spec === null) return NIC_PROFILES[HOST_DEFAULTS.network];
+  const base = NIC_PROFILES[spec.profile];
+  if (spec.bandwidthBitsPerSec === null) return base;
+  const { profile, problems } = withNicOverrides(base, {
+    bandwidthBitsPerSec: spec.bandwidthBitsPerSec,
+  });
+  if (problems.length > 0) throw new Error(`network: ${problems.join("; ")}`);
+  return profile;
+}
+
+function buildHosts(
+  engine: Engine,
+  network: Network,
+  specs: readonly HostSpec[],
+): Map<string, Host> {
+  const hosts = new Map<string, Host>();
+  for (const spec of specs) {
+    const host = new Host(engine, network, {
+      name: spec.name,
+      disks: [diskProfileOf(spec.disk)],
+      nic: nicProfileOf(spec.network),
+      memoryBytes: spec.memoryBytes ?? HOST_DEFAULTS.memoryBytes,
+      cores: spec.cores ?? HOST_DEFAULTS.cores,
+    });
+    new FileTransferAgent(engine, network, host);
+    hosts.set(spec.name, host);
+  }
+  return hosts;
+}
+
+/** Runs a loaded scenario to its end (or `untilUs`) and reports. Throws ScenarioError for input it cannot run. */
+export function runScenario(scenario: Scenario, options: RunOptions = {}): RunReport {
+  checkSupported(scenario);
+  const seed = options.seed ?? scenario.seed;
+  const engine = new EngineImpl({ seed, limits: options.limits });
+  const story = new StoryCollector();
+  engine.trace.subscribe((e) => story.observe(e));
+  if (options.onTrace !== undefined) engine.trace.subscribe(options.onTrace);
+  if (options.onTraceLine !== undefined) {
+    const sink = options.onTraceLine;
+    engine.trace.subscribe((e) => sink(traceEventToJson(e)));
+  }
+
+  const network = new Network(engine, {
+    defaultLatencyUs: scenario.cluster?.network.latencyUs ?? HOST_DEFAULTS.latencyUs,
+    jitterUs: scenario.cluster?.network.jitterUs ?? HOST_DEFAULTS.jitterUs,
+  });
+  const hosts = buildHosts(engine, network, scenario.hosts);
+  new Director(engine, network, hosts);
+  // Timeline first: at an equal time, actions run before model events.
+  for (const entry of scenario.timeline)
+    engine.scheduleAt(entry.atUs, DIRECTOR_ID, "action", entry);
+  engine.trace.emit("scenario.start", DIRECTOR_ID, {
+    name: scenario.name,
+    seed,
+    hosts: scenario.hosts.length,
+  });
+  for (const host of hosts.values()) host.boot();
+
+  const endUs = Math.min(scenario.durationUs, options.untilUs ?? Number.MAX_SAFE_INTEGER);
+  const sliceUs = Math.max(1, Math.ceil(endUs / 200));
+  let boundMessage: string | undefined;
+  for (let t = 0; t < endUs; ) {
+    t = Math.min(endUs, t + sliceUs);
+    const outcome = engine.runUntil(t);
+    options.onProgress?.({ timeUs: engine.now, endUs, events: engine.eventsProcessed });
+    if (outcome.status === "bound") {
+      boundMessage = outcome.message;
+      break;
+    }
+  }
+  const broken = engine.validate();
+  const results: RunResults = {
+    name: scenario.name,
+    seed,
+    virtualTimeUs: engine.now,
+    events: engine.eventsProcessed,
+    traceHash: engine.trace.hash(),
+    checks: broken.map((b) => ({ name: b.name, holds: false, detail: b.message })),
+    expectations: [],
+    cli: [],
+    ok: boundMessage === undefined && broken.length === 0,
+  };
+  return {
+    results,
+    description: scenario.description,
+    story: story.lines,
+    transfers: story.transferSummaries(),
+    boundMessage,
+    traceEvents: engine.trace.count,
+  };
+}
+
+/** Turns trace events into the report's story and the transfer table. */
+class StoryCollector {
+  readonly lines: StoryLine[] = [];
+  private readonly transfers = new Map<
+    string,
+    { -readonly [K in keyof TransferSummary]: TransferSummary[K] }
+  >();
+
+  observe(e: TraceEvent): void {
+    const t = e.t;
+    switch (e.type) {
+      case "scenario.say":
+        this.lines.push({ atUs: t, kind: "say", text: String(e.text).trim() });
+        return;
+      case "scenario.ask":
+        this.lines.push({
+          atUs: t,
+          kind: "ask",
+          text: String(e.question).trim(),
+          answer: String(e.answer).trim(),
+        });
+        return;
+      case "host.crash":
+        this.lines.push({
+          atUs: t,
+          kind: "fault",
+          text: `${e.node}: ${e.mode === "power" ? "power lost" : "process crashed"}`,
+        });
+        return;
+      case "host.restart":
+        this.lines.push({ atUs: t, kind: "fault", text: `${e.node}: restarted` });
+        return;
+      case "net.partition":
+      case "net.isolate":
+      case "net.cut":
+      case "net.hold":
+      case "net.release":
+      case "net.delay":
+      case "net.throttle":
+      case "net.heal":
+      case "net.reset":
+      case "disk.slow":
+      case "disk.failed":
+      case "disk.full":
+        this.lines.push({ atUs: t, kind: "fault", text: describeFault(e) });
+        return;
+      case "transfer.start":
+        this.transfers.set(String(e.id), {
+          id: String(e.id),
+          from: e.node,
+          to: String(e.to),
+          bytes: Number(e.bytes),
+          mode: String(e.mode),
+          read: String(e.read),
+          startUs: t,
+          doneUs: null,
+          timeouts: 0,
+          bytesPerSec: null,
+          dmaCopies: null,
+          cpuCopies: null,
+          contextSwitches: null,
+          cpuUs: null,
+        });
+        this.lines.push({
+          atUs: t,
+          kind: "event",
+          text: `${e.node} starts sending ${formatBytes(Number(e.bytes))} to ${e.to} (${e.mode}, ${e.read} reads)`,
+        });
+        return;
+      case "transfer.timeout": {
+        const tr = this.transfers.get(String(e.id));
+        if (tr !== undefined) {
+          if (tr.timeouts === 0) {
+            this.lines.push({
+              atUs: t,
+              kind: "event",
+              text: `${e.node}: no acknowledgement from ${tr.to}; retransmitting (RTO ${formatDurationUs(Number(e.rtoUs))})`,
+            });
+          }
+          tr.timeouts++;
+        }
+        return;
+      }
+      case "transfer.done": {
+        const tr = this.transfers.get(String(e.id));
+        if (tr !== undefined) {
+          tr.doneUs = t;
+          tr.bytesPerSec = Number(e.bytesPerSec);
+          tr.dmaCopies = Number(e.dmaCopies);
+          tr.cpuCopies = Number(e.cpuCopies);
+          tr.contextSwitches = Number(e.contextSwitches);
+          tr.cpuUs = Number(e.cpuUs);
+          this.lines.push({
+            atUs: t,
+            kind: "event",
+            text: `${e.node} finished sending to ${tr.to}: ${formatBytes(tr.bytes)} in ${formatSeconds(Number(e.elapsedUs))} (${formatBytes(tr.bytesPerSec)}/s)`,
+          });
+        }
+        return;
+      }
+    }
+  }
+
+  transferSummaries(): TransferSummary[] {
+    return [...this.transfers.values()];
+  }
+}
+
+function describeFault(e: TraceEvent): string {
+  const fields = Object.entries(e)
+    .filter(([k]) => k !== "t" && k !== "type" && k !== "node")
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(" ");
+  return `${e.type}${fields ? ` ${fields}` : ""}`;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatSeconds(us: number): string {
+  return `${(us / 1_000_000).toFixed(3)} s`;
+}
+
+/** The human-readable report `kafkasim run` prints. */
+export function formatReport(report: RunReport): string {
+  const r = report.results;
+  const out: string[] = [];
+  out.push(`${r.name}  (seed ${r.seed})`);
+  if (report.description.trim() !== "")
+    out.push("", ...wrap(report.description.trim(), 96).map((l) => `  ${l}`));
+  if (report.story.length > 0) {
+    out.push("", "Timeline");
+    for (const line of report.story) {
+      const at = formatSeconds(line.atUs).padStart(11);
+      if (line.kind === "ask") {
+        out.push(`${at}  ? ${line.text}`, `${" ".repeat(11)}    answer: ${line.answer ?? ""}`);
+      } else {
+        const mark = line.kind === "say" ? "»" : line.kind === "fault" ? "!" : " ";
+        out.push(`${at}  ${mark} ${line.text}`);
+      }
+    }
+  }
+  if (report.transfers.length > 0) {
+    out.push("", "Transfers");
+    for (const t of report.transfers) {
+      const status =
+        t.doneUs === null
+          ? `not finished by the end of the run (${t.timeouts} retransmission timeouts)`
+          : `${formatBytes(t.bytesPerSec ?? 0)}/s, ${t.timeouts} timeouts; copies: ${t.dmaCopies} by DMA, ${t.cpuCopies} by CPU; ${t.contextSwitches} context switches; CPU ${formatSeconds(t.cpuUs ?? 0)}`;
+      out.push(`  ${t.from} → ${t.to}  ${formatBytes(t.bytes)} ${t.mode}/${t.read}: ${status}`);
+    }
+  }
+  if (r.checks.length > 0) {
+    out.push("", "Checks");
+    for (const c of r.checks) out.push(`  ${c.holds ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`);
+  }
+  out.push(
+    "",
+    `${r.ok ? "ok" : "FAILED"} · virtual time ${formatSeconds(r.virtualTimeUs)} · ${r.events} events · ${report.traceEvents} trace events · traceHash ${r.traceHash}`,
+    "",
+  );
+  return out.join("\n");
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const paragraph of text.split(/\n\s*\n/)) {
+    let line = "";
+    for (const word of paragraph.split(/\s+/)) {
+      if (line.length > 0 && line.length + 1 + word.length > width) {
+        lines.push(line);
+        line = word;
+      } else line = line.length > 0 ? `${line} ${word}` : word;
+    }
+    if (line) lines.push(line);
+  }
+  return lines;
+}
