@@ -2,7 +2,7 @@
  * A small, strict command-line parser: every option is declared, unknown options and missing values
  * are errors that name the option and suggest the nearest declared one. No silent defaults.
  */
-import { nearest } from "../scenario/suggest.ts";
+import { nearest } from "../engine/suggest.ts";
 
 export interface OptionSpec {
   /** Long name without the dashes, e.g. "seed". */

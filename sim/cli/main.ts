@@ -130,7 +130,7 @@ export async function main(argv: readonly string[], io: CliIo = nodeIo()): Promi
     }
     const spec = COMMANDS.find((c) => c.name === command);
     if (spec === undefined) {
-      const { nearest } = await import("../scenario/suggest.ts");
+      const { nearest } = await import("../engine/suggest.ts");
       const guess = nearest(
         command,
         COMMANDS.map((c) => c.name),

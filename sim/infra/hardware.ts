@@ -213,7 +213,9 @@ export const NIC_PROFILES: Readonly<Record<NicProfileName, NicProfile>> = {
         "true: scatter-gather DMA is standard on server NICs of every speed (e.g. Intel " +
         "I350 data sheet); Linux reports it as the 'scatter-gather' feature in ethtool -k",
     },
-    doc: "Gigabit Ethernet. The rate is the line rate; Ethernet, IP and TCP headers take about 6% of it at a 1500-byte MTU.",
+    doc:
+      "Gigabit Ethernet. The rate is the line rate; Ethernet, IP and TCP headers take about 6% " +
+      "of it at a 1500-byte MTU.",
   },
   "10GbE": {
     profile: "10GbE",

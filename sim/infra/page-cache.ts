@@ -18,10 +18,12 @@
  * Simplifies: one exact LRU list instead of Linux's active/inactive lists; expiry per page range
  * (Linux expires whole inodes by the time the inode was first dirtied); a fixed readahead window
  * (Linux grows it from small to read_ahead_kb); a partial-page write does not read the page first
- * (logs append); pages handed to writeback are clean at once (the caller owns the disk writes in
- * flight, and what a crash does to them); there is no in-flight state, so two readers that miss
- * the same page before fill() both get a disk read. The cache schedules nothing: the host calls
- * writeback() at its flusher ticks (writebackIntervalUs) and submits the returned ranges.
+ * (logs append); throttling is a yes/no flag above dirty_ratio (Linux slows writers gradually
+ * from halfway between the two ratios); pages handed to writeback are clean at once (the caller
+ * owns the disk writes in flight, and what a crash does to them); there is no in-flight state,
+ * so two readers that miss the same page before fill() both get a disk read. The cache schedules
+ * nothing: the host calls writeback() at its flusher ticks (writebackIntervalUs) and submits the
+ * returned ranges.
  *
  * Faults: power loss drops every page, and the dirty ones are lost (powerLoss returns them); a
  * process crash does not touch the cache (the kernel keeps it).
@@ -40,11 +42,11 @@ export interface FileRange {
 export interface PageCacheOptions {
   /** Memory the cache may use, bytes (at least one page). */
   memoryBytes: number;
-  /** vm.dirty_expire_centisecs: a page dirty this long is written at the next tick. Default 30 s. */
+  /** vm.dirty_expire_centisecs: a page dirty this long goes at the next tick. Default 30 s. */
   dirtyExpireUs?: number;
   /** vm.dirty_writeback_centisecs: how often the host should call writeback(). Default 5 s. */
   writebackIntervalUs?: number;
-  /** vm.dirty_background_ratio: above this share of memory dirty, writeback starts. Default 0.10. */
+  /** vm.dirty_background_ratio: above this share of memory dirty, writeback starts (0.10). */
   dirtyBackgroundRatio?: number;
   /** vm.dirty_ratio: above this share of memory dirty, writers are throttled. Default 0.20. */
   dirtyRatio?: number;

@@ -20,6 +20,7 @@
  */
 
 import { assert } from "../engine/assert.ts";
+import { nearest } from "../engine/suggest.ts";
 import {
   ASSIGNOR_CLASSES,
   BROKER_TOPIC_SYNONYM,
@@ -84,54 +85,6 @@ export interface BrokerConfigOptions {
   readonly dynamicDefault?: Readonly<Record<string, unknown>>;
   /** This broker's dynamic configs (kafka-configs --entity-type brokers --entity-name N). */
   readonly dynamic?: Readonly<Record<string, unknown>>;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Nearest name (our own small Damerau-Levenshtein; the kafka layer cannot use sim/scenario).
-
-function editDistance(a: string, b: string): number {
-  // Optimal string alignment: insert, delete, substitute, swap two neighbours.
-  const d: number[][] = [];
-  for (let i = 0; i <= a.length; i++) d.push([i]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, d[i - 2]![j - 2]! + 1);
-      }
-      d[i]![j] = best;
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
-/** Case and the separators `.`, `-`, `_` do not count: `retention_ms` finds `retention.ms`. */
-function fold(text: string): string {
-  return text.toLowerCase().replace(/[-_.\s]/g, "");
-}
-
-/**
- * The candidate nearest to `word`, within one edit per three characters (1 to 3); ties go to the
- * earlier candidate. Undefined when nothing is that close.
- */
-function nearestName(word: string, candidates: readonly string[]): string | undefined {
-  if (word.length === 0 || word.length > 80) return undefined;
-  const folded = fold(word);
-  const limit = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
-  let best: string | undefined;
-  let bestDistance = limit + 1;
-  for (const candidate of candidates) {
-    if (candidate === word) continue;
-    const distance =
-      fold(candidate) === folded ? 0 : editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,7 +237,7 @@ function rangeText(min: number | undefined, max: number | undefined): string {
 /** A "did you mean" for a mistyped word value; never for numbers, which would match anything. */
 function didYouMean(word: string, candidates: readonly string[]): string {
   if (word.length < 3 || DECIMAL_TEXT.test(word)) return "";
-  const near = nearestName(word, candidates);
+  const near = nearest(word, candidates);
   return near === undefined ? "" : `; did you mean \`${near}\`?`;
 }
 
@@ -375,8 +328,8 @@ function unknownKeyMessage(kind: ConfigKind, version: KafkaVersion, key: string)
   }
   const current = configDefsFor(kind, version).map((d) => d.name);
   const near =
-    nearestName(key, current) ??
-    nearestName(
+    nearest(key, current) ??
+    nearest(
       key,
       CONFIG_DEFS[kind].map((d) => d.name),
     );

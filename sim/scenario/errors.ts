@@ -14,7 +14,7 @@
  */
 import type { ErrorObject } from "ajv";
 import { ACTION_KEYS } from "./schema.ts";
-import { nearest } from "./suggest.ts";
+import { nearest } from "../engine/suggest.ts";
 import {
   parseBandwidthBitsPerSec,
   parseByteRate,

@@ -67,7 +67,7 @@ import {
   VERSION_PROFILES,
   type VersionProfile,
 } from "./schema.ts";
-import { nearest } from "./suggest.ts";
+import { nearest } from "../engine/suggest.ts";
 import {
   formatDurationUs,
   parseBandwidthBitsPerSec,

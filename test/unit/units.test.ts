@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { editDistance, nearest } from "../../sim/scenario/suggest.ts";
+import { editDistance, nearest } from "../../sim/engine/suggest.ts";
 import {
   BANDWIDTH_PATTERN,
   DURATION_PATTERN,

@@ -1,0 +1,119 @@
+// CLI: exit codes 0 (ok), 1 (failed run or bound), 2 (bad input); errors in words, never a stack trace.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { type CliIo, main } from "../../sim/cli/main.ts";
+
+function capture(): CliIo & { out: string; err: string; files: Map<string, string[]> } {
+  const io = {
+    out: "",
+    err: "",
+    files: new Map<string, string[]>(),
+    stderrIsTTY: false,
+    stdout(t: string) {
+      io.out += t;
+    },
+    stderr(t: string) {
+      io.err += t;
+    },
+    writeFile(path: string, lines: Iterable<string>) {
+      io.files.set(path, [...lines]);
+    },
+  };
+  return io;
+}
+
+const DEMO = "scenarios/demo-transfer.yaml";
+
+describe("cli: kafkasim run", () => {
+  it("prints the Results JSON and exits 0", async () => {
+    const io = capture();
+    expect(await main(["run", DEMO, "--seed", "7", "--json"], io)).toBe(0);
+    const results = JSON.parse(io.out);
+    expect(Object.keys(results)).toEqual([
+      "name",
+      "seed",
+      "virtualTimeUs",
+      "events",
+      "traceHash",
+      "checks",
+      "expectations",
+      "cli",
+      "ok",
+    ]);
+    expect(results.seed).toBe(7);
+    expect(results.traceHash).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it("writes the trace as JSONL whose lines start with t, type, node", async () => {
+    const io = capture();
+    expect(await main(["run", DEMO, "--until", "2s", "--trace", "out.jsonl", "--quiet"], io)).toBe(0);
+    const lines = io.files.get("out.jsonl")!;
+    expect(lines.length).toBeGreaterThan(10);
+    for (const line of lines.slice(0, 50)) expect(Object.keys(JSON.parse(line)).slice(0, 3)).toEqual(["t", "type", "node"]);
+    expect(io.out).toMatch(/^ok .* t=2s /);
+  });
+
+  it("exits 2 on an unknown flag, naming the nearest one", async () => {
+    const io = capture();
+    expect(await main(["run", DEMO, "--sed", "7"], io)).toBe(2);
+    expect(io.err).toContain("did you mean '--seed'?");
+    expect(io.err).not.toMatch(/\n\s+at /);
+  });
+
+  it("rejects a non-numeric seed and a bad duration", async () => {
+    const io = capture();
+    expect(await main(["run", DEMO, "--seed", "x"], io)).toBe(2);
+    expect(await main(["run", DEMO, "--until", "soon"], io)).toBe(2);
+    expect(io.err).toContain("--seed must be a whole number");
+    expect(io.err).toContain("--until");
+  });
+
+  it("reports a bad scenario with file, line, column and field, exit 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kafkasim-"));
+    const file = join(dir, "bad.yaml");
+    writeFileSync(file, "version: 1\nname: bad\nhosts:\n  - name: a\n    dsk: hdd\n");
+    const io = capture();
+    expect(await main(["run", file], io)).toBe(2);
+    expect(io.err).toContain(`${file}:5:5: hosts[0]`);
+    expect(io.err).toContain("`disk`");
+  });
+
+  it("reports a missing file without a stack trace", async () => {
+    const io = capture();
+    expect(await main(["run", "no/such/file.yaml"], io)).toBe(2);
+    expect(io.err).toContain("no/such/file.yaml");
+    expect(io.err).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("cli: other commands", () => {
+  it("validate: 0 for a good file, 2 for a bad one", async () => {
+    const io = capture();
+    expect(await main(["validate", DEMO], io)).toBe(0);
+    expect(io.out).toContain("ok");
+    const dir = mkdtempSync(join(tmpdir(), "kafkasim-"));
+    const file = join(dir, "bad.json");
+    writeFileSync(file, '{"version": 1}');
+    expect(await main(["validate", file], io)).toBe(2);
+    expect(io.err).toContain("name");
+  });
+
+  it("list: names the bundled scenarios", async () => {
+    const io = capture();
+    expect(await main(["list"], io)).toBe(0);
+    expect(io.out).toContain("demo-transfer.yaml");
+  });
+
+  it("help and unknown commands", async () => {
+    const io = capture();
+    expect(await main(["--help"], io)).toBe(0);
+    expect(io.out).toContain("usage: kafkasim");
+    expect(await main(["rn"], io)).toBe(2);
+    expect(io.err).toContain("did you mean 'run'?");
+    expect(await main(["run", "--help"], io)).toBe(0);
+    expect(io.out).toContain("--until");
+    expect(readFileSync("package.json", "utf8")).toContain('"kafkasim"');
+  });
+});
