@@ -13,8 +13,8 @@
  * key or the value is at fault; the loader maps that to the YAML node's line and column.
  */
 import type { ErrorObject } from "ajv";
-import { ACTION_KEYS } from "./schema.ts";
 import { nearest } from "../engine/suggest.ts";
+import { ACTION_KEYS } from "./schema.ts";
 import {
   parseBandwidthBitsPerSec,
   parseByteRate,

@@ -28,6 +28,7 @@ import {
   parseDocument,
   type Node as YamlNode,
 } from "yaml";
+import { nearest } from "../engine/suggest.ts";
 import {
   displayPath,
   type PathSegments,
@@ -67,7 +68,6 @@ import {
   VERSION_PROFILES,
   type VersionProfile,
 } from "./schema.ts";
-import { nearest } from "../engine/suggest.ts";
 import {
   formatDurationUs,
   parseBandwidthBitsPerSec,

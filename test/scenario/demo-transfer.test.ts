@@ -43,7 +43,9 @@ describe("scenario: demo transfer: partition and heal", () => {
   it("tells the story from the trace: the question, the faults, the end", () => {
     const kinds = report.story.map((l) => l.kind);
     expect(kinds).toContain("ask");
-    expect(report.story.some((l) => l.kind === "fault" && l.text.startsWith("net.partition"))).toBe(true);
+    expect(report.story.some((l) => l.kind === "fault" && l.text.startsWith("net.partition"))).toBe(
+      true,
+    );
     expect(report.results.ok).toBe(true);
     expect(report.results.traceHash).toMatch(/^[0-9a-f]{16}$/);
   });

@@ -48,10 +48,13 @@ describe("cli: kafkasim run", () => {
 
   it("writes the trace as JSONL whose lines start with t, type, node", async () => {
     const io = capture();
-    expect(await main(["run", DEMO, "--until", "2s", "--trace", "out.jsonl", "--quiet"], io)).toBe(0);
+    expect(await main(["run", DEMO, "--until", "2s", "--trace", "out.jsonl", "--quiet"], io)).toBe(
+      0,
+    );
     const lines = io.files.get("out.jsonl")!;
     expect(lines.length).toBeGreaterThan(10);
-    for (const line of lines.slice(0, 50)) expect(Object.keys(JSON.parse(line)).slice(0, 3)).toEqual(["t", "type", "node"]);
+    for (const line of lines.slice(0, 50))
+      expect(Object.keys(JSON.parse(line)).slice(0, 3)).toEqual(["t", "type", "node"]);
     expect(io.out).toMatch(/^ok .* t=2s /);
   });
 
