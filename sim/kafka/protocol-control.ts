@@ -8,14 +8,19 @@
  * broker in an Envelope); the metadata Fetch is its own message type so it is easy to tell from a
  * partition Fetch in the trace and the viz.
  */
-import type { MetadataRecord } from "./metadata/image.ts";
+import type { ControllerError, MetadataRecord } from "./metadata/image.ts";
 import type { KafkaError } from "./types.ts";
 
 export type ControlError =
   | KafkaError
+  | ControllerError
   | "INVALID_UPDATE_VERSION"
   | "INVALID_REQUEST"
-  | "UNKNOWN_SERVER_ERROR";
+  | "UNKNOWN_SERVER_ERROR"
+  /** A registration while the previous incarnation's session is still valid (KIP-631). */
+  | "DUPLICATE_BROKER_REGISTRATION"
+  | "INVALID_TOPIC_EXCEPTION"
+  | "TOPIC_DELETION_DISABLED";
 
 // ---------------------------------------------------------------- broker lifecycle
 
@@ -149,6 +154,9 @@ export type BeginQuorumEpochResponse = {
   readonly bytes: number;
   readonly correlationId: number;
   readonly error: ControlError;
+  /** The responder's view: a leader that finds a newer epoch here steps down. */
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
 };
 
 export type EndQuorumEpochRequest = {
@@ -171,6 +179,11 @@ export type MetadataFetchRequest = {
   /** The epoch the fetcher believes current. */
   readonly currentLeaderEpoch: number;
   readonly maxWaitMs: number;
+  /**
+   * The fetcher's high watermark (KIP-1166): the leader answers at once instead of holding the
+   * fetch when its own high watermark is ahead. Absent: the leader holds an empty fetch.
+   */
+  readonly highWatermark?: number;
 };
 
 export type MetadataFetchResponse = {
