@@ -126,9 +126,12 @@ export class Host implements Actor {
     if (this.currentState === "powered-off") return;
     if (this.currentState === "process-crashed" && mode === "process") return;
     const engine = this.engine;
-    engine.killIncarnation(this.name);
-    this.cpu.reset(engine.now);
-    this.network.nodeDown(this.name, mode);
+    // A process already crashed is already down on the network (its peers got their resets).
+    if (this.currentState === "up") {
+      engine.killIncarnation(this.name);
+      this.cpu.reset(engine.now);
+      this.network.nodeDown(this.name, mode);
+    }
     if (mode === "power") {
       engine.killIncarnation(this.id);
       this.flusherArmed = false;

@@ -128,6 +128,87 @@ export type OffsetsForLeaderEpochResponse = {
   }>;
 };
 
+// ---------------------------------------------------------------- metadata (clients and tools)
+
+/** A client's Metadata request: the topics it wants (null: every topic). Served from a broker's cache. */
+export type MetadataRequest = {
+  readonly type: "MetadataRequest";
+  readonly bytes: number;
+  readonly correlationId: number;
+  readonly topics: readonly string[] | null;
+};
+
+export type MetadataResponsePartition = {
+  readonly partition: number;
+  /** LEADER_NOT_AVAILABLE when the partition has no leader; KAFKA_STORAGE_ERROR never (simplified). */
+  readonly error: KafkaError;
+  /** -1 when there is none. */
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  /** Replicas on brokers that are not alive (fenced or unregistered), as Kafka lists them. */
+  readonly offlineReplicas: readonly number[];
+};
+
+export type MetadataResponseTopic = {
+  readonly name: string;
+  /** UNKNOWN_TOPIC_OR_PARTITION for a topic the broker does not know. */
+  readonly error: KafkaError;
+  readonly topicId: string;
+  readonly partitions: readonly MetadataResponsePartition[];
+};
+
+export type MetadataResponse = {
+  readonly type: "MetadataResponse";
+  readonly bytes: number;
+  readonly correlationId: number;
+  /** Alive brokers (registered and unfenced), ascending ids. */
+  readonly brokers: ReadonlyArray<{ readonly nodeId: number; readonly rack: string | null }>;
+  /** KRaft gives clients a live broker here (they cannot reach the controllers); -1 if none. */
+  readonly controllerId: number;
+  readonly topics: readonly MetadataResponseTopic[];
+};
+
+// ---------------------------------------------------------------- list offsets
+
+/** ListOffsetsRequest.LATEST_TIMESTAMP and EARLIEST_TIMESTAMP. */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+
+export type ListOffsetsRequest = {
+  readonly type: "ListOffsetsRequest";
+  readonly bytes: number;
+  readonly correlationId: number;
+  /** A follower's broker id (latest = its leader's LEO), or -1 for a client (latest = HW or LSO). */
+  readonly replicaId: number;
+  readonly isolationLevel: "read_uncommitted" | "read_committed";
+  readonly partitions: ReadonlyArray<{
+    readonly topic: string;
+    readonly partition: number;
+    /** KIP-320 fencing; -1 skips the check. */
+    readonly currentLeaderEpoch: number;
+    /** LATEST_TIMESTAMP or EARLIEST_TIMESTAMP (timestamp lookups are not modelled). */
+    readonly timestamp: number;
+  }>;
+};
+
+export type ListOffsetsResponse = {
+  readonly type: "ListOffsetsResponse";
+  readonly bytes: number;
+  readonly correlationId: number;
+  readonly partitions: ReadonlyArray<{
+    readonly topic: string;
+    readonly partition: number;
+    readonly error: KafkaError;
+    /** The timestamp asked for, echoed, so a request may ask both ends of one partition. */
+    readonly timestamp: number;
+    /** -1 on error. */
+    readonly offset: number;
+    readonly leaderEpoch: number;
+  }>;
+};
+
 /** Every Kafka protocol message the model sends (more join as the models grow). */
 export type KafkaMessage =
   | ProduceRequest
@@ -135,7 +216,11 @@ export type KafkaMessage =
   | FetchRequest
   | FetchResponse
   | OffsetsForLeaderEpochRequest
-  | OffsetsForLeaderEpochResponse;
+  | OffsetsForLeaderEpochResponse
+  | MetadataRequest
+  | MetadataResponse
+  | ListOffsetsRequest
+  | ListOffsetsResponse;
 
 /** Modeled wire size of a list of batches. */
 export function batchesBytes(batches: readonly RecordBatch[]): number {

@@ -77,3 +77,14 @@ describe("infra: host: crash modes", () => {
     expect(!w.ok && w.error).toBe("EIO");
   });
 });
+
+describe("infra: host: a power loss after a process crash", () => {
+  it("drops the page cache of a machine whose process had already crashed", () => {
+    const { host } = machine();
+    host.write("log", 0, 0, 4096);
+    host.crash("process");
+    host.crash("power");
+    expect(host.state).toBe("powered-off");
+    expect(host.firstLostByte("log")).toBe(0);
+  });
+});

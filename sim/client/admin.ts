@@ -1,0 +1,140 @@
+/**
+ * The admin client: what `kafka-topics.sh --create`, `kafka-configs.sh --alter`,
+ * `kafka-leader-election.sh` and `kafka-reassign-partitions.sh` use. It sends each request to the
+ * active controller, found by asking the voters in turn: a voter that is not active answers
+ * NOT_CONTROLLER, a dead or unreachable one times out (`request.timeout.ms`, 30 s by default for
+ * admin clients; `default.api.timeout.ms`, 60 s, bounds the whole call).
+ *
+ * Simplified: Kafka's admin client talks to any broker, which forwards controller requests in an
+ * Envelope; here it goes straight to the voters. Results are traced (`admin.result`) for the
+ * report and the viz.
+ */
+import type { Actor, Engine, EventHandle, SimEvent } from "../engine/engine.ts";
+import type { NetDelivery, Network } from "../infra/network.ts";
+import { HEADER_BYTES } from "../kafka/protocol.ts";
+import type {
+  AdminRequest,
+  AdminRequestMessage,
+  AdminResponseMessage,
+} from "../kafka/protocol-control.ts";
+
+export const ADMIN_NODE = "admin";
+const REQUEST_TIMEOUT_US = 30_000_000;
+const API_TIMEOUT_US = 60_000_000;
+const RETRY_BACKOFF_US = 100_000;
+
+interface Pending {
+  readonly id: number;
+  readonly request: AdminRequest;
+  readonly startedUs: number;
+  voterIndex: number;
+  correlationId: number;
+  timer: EventHandle | undefined;
+}
+
+type AdminEvent =
+  | SimEvent<"admin.call", { readonly id: number; readonly request: AdminRequest }>
+  | SimEvent<"admin.timeout", { readonly id: number; readonly correlationId: number }>
+  | SimEvent<"admin.retry", { readonly id: number }>
+  | SimEvent<"net.message", NetDelivery<AdminResponseMessage>>
+  | SimEvent<"net.disconnect", unknown>
+  | SimEvent<"process.start", unknown>;
+
+export class AdminClient implements Actor {
+  readonly id = ADMIN_NODE;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private nextCorrelation = 0;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly network: Network,
+    private readonly voters: readonly number[],
+  ) {
+    engine.register(this);
+  }
+
+  /** Queues a request now; its outcome lands in the trace as `admin.result`. */
+  call(request: AdminRequest): void {
+    this.engine.schedule(0, this.id, "admin.call", { id: this.nextId++, request });
+  }
+
+  handle(event: SimEvent): void {
+    const e = event as AdminEvent;
+    switch (e.kind) {
+      case "admin.call": {
+        const p: Pending = {
+          ...e.payload,
+          startedUs: this.engine.now,
+          voterIndex: 0,
+          correlationId: -1,
+          timer: undefined,
+        };
+        this.pending.set(p.id, p);
+        return this.send(p);
+      }
+      case "admin.timeout": {
+        const p = this.pending.get(e.payload.id);
+        if (p === undefined || p.correlationId !== e.payload.correlationId) return;
+        return this.next(p);
+      }
+      case "admin.retry": {
+        const p = this.pending.get(e.payload.id);
+        if (p !== undefined) this.send(p);
+        return;
+      }
+      case "net.message":
+        return this.onResponse(e.payload.message);
+      case "net.disconnect":
+      case "process.start":
+        return;
+    }
+  }
+
+  private send(p: Pending): void {
+    if (this.engine.now - p.startedUs >= API_TIMEOUT_US) {
+      this.pending.delete(p.id);
+      this.engine.trace.emit("admin.result", this.id, {
+        op: p.request.op,
+        error: "REQUEST_TIMED_OUT",
+        results: [],
+      });
+      return;
+    }
+    const voter = this.voters[p.voterIndex % this.voters.length]!;
+    p.correlationId = this.nextCorrelation++;
+    const message: AdminRequestMessage = {
+      type: "AdminRequest",
+      bytes: HEADER_BYTES + 256,
+      correlationId: p.correlationId,
+      request: p.request,
+    };
+    this.network.send(this.id, String(voter), message);
+    p.timer = this.engine.schedule(REQUEST_TIMEOUT_US, this.id, "admin.timeout", {
+      id: p.id,
+      correlationId: p.correlationId,
+    });
+  }
+
+  private next(p: Pending): void {
+    this.engine.cancel(p.timer);
+    p.voterIndex++;
+    this.engine.schedule(RETRY_BACKOFF_US, this.id, "admin.retry", { id: p.id });
+  }
+
+  private onResponse(m: AdminResponseMessage): void {
+    for (const p of this.pending.values()) {
+      if (p.correlationId !== m.correlationId) continue;
+      if (m.error === "NOT_CONTROLLER" || m.error === "COORDINATOR_NOT_AVAILABLE")
+        return this.next(p);
+      this.engine.cancel(p.timer);
+      this.pending.delete(p.id);
+      this.engine.trace.emit("admin.result", this.id, {
+        op: p.request.op,
+        error: m.error,
+        results: m.results.map((r) => ({ name: r.name, error: r.error, message: r.message })),
+      });
+      return;
+    }
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The Kafka cluster builder: hosts, brokers and KRaft controllers wired on the network, all
+ * starting from one bootstrap metadata log (the cluster already running at t=0).
+ *
+ * Combined mode: the voters are brokers whose actor hosts a ControllerRole; every event reaches
+ * the role first and it keeps what is its own, and the broker learns committed metadata from its
+ * own voter. Dedicated mode: controllers are nodes of their own.
+ *
+ * The cluster-wide invariants live here because no single actor sees them: at most one broker
+ * claims leadership of a partition in a given leader epoch, and a leader's high watermark never
+ * decreases within its epoch. They are checked from the trace, after every event.
+ *
+ * Simplified: ZooKeeper mode is not built yet; profiles before 3.3 run with the KRaft controller
+ * (their brokers keep their own truncation and replication rules; see docs/fidelity.md).
+ */
+import { assert } from "../engine/assert.ts";
+import type { Engine } from "../engine/engine.ts";
+import type { TraceEvent } from "../engine/trace.ts";
+import type { DiskProfile, NicProfile } from "../infra/hardware.ts";
+import { type CrashMode, Host } from "../infra/host.ts";
+import type { Network } from "../infra/network.ts";
+import { type BootstrapBroker, type BootstrapTopic, bootstrapMetadataLog } from "./bootstrap.ts";
+import { Broker, type BrokerSnapshot } from "./broker/broker.ts";
+import { type ResolvedConfig, resolveBrokerConfig } from "./config.ts";
+import { ControllerNode } from "./controller/controller-node.ts";
+import {
+  ControllerRole,
+  type ControllerSnapshot,
+  isControllerTimer,
+} from "./controller/controller-role.ts";
+import type { MetadataImage } from "./metadata/image.ts";
+import type { KafkaVersion } from "./version.ts";
+
+export interface MachineSpec {
+  readonly disks: readonly DiskProfile[];
+  readonly nic: NicProfile;
+  readonly memoryBytes: number;
+  readonly cores: number;
+}
+
+export interface KafkaClusterSpec {
+  readonly version: KafkaVersion;
+  readonly brokers: readonly BootstrapBroker[];
+  readonly controllers:
+    | { readonly kind: "combined"; readonly voterIds: readonly number[] }
+    | { readonly kind: "dedicated"; readonly ids: readonly number[] };
+  readonly machine: MachineSpec;
+  /** Broker configs (server.properties), Kafka's names. */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly topics: readonly BootstrapTopic[];
+}
+
+export class ClusterBuildError extends Error {
+  override name = "ClusterBuildError";
+  constructor(
+    readonly topic: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class KafkaCluster {
+  readonly hosts = new Map<string, Host>();
+  readonly brokers = new Map<number, Broker>();
+  /** Every voter's controller role, combined or dedicated, by node id. */
+  readonly controllers = new Map<number, ControllerRole | ControllerNode>();
+  readonly voters: readonly number[];
+  readonly brokerConfig: ResolvedConfig;
+  readonly topicAssignments: ReadonlyMap<string, number[][]>;
+  private readonly leaderOfEpoch = new Map<string, number>();
+  private readonly leaderHw = new Map<string, { epoch: number; hw: number }>();
+  private readonly brokerEpochOf = new Map<string, number>();
+  private violation: string | undefined;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly network: Network,
+    readonly spec: KafkaClusterSpec,
+  ) {
+    const boot = bootstrapMetadataLog(spec.brokers, spec.topics, engine.rng.stream("placement"));
+    if (!boot.ok) throw new ClusterBuildError(boot.topic, boot.message);
+    this.topicAssignments = boot.assignments;
+    this.voters =
+      spec.controllers.kind === "combined" ? spec.controllers.voterIds : spec.controllers.ids;
+    this.brokerConfig = resolveBrokerConfig(spec.version, spec.config as Record<string, unknown>, {
+      brokerCount: spec.brokers.length,
+    });
+    const machine = (name: string) => {
+      const host = new Host(engine, network, { name, ...spec.machine });
+      this.hosts.set(name, host);
+      return host;
+    };
+    for (const b of spec.brokers) {
+      const host = machine(String(b.id));
+      let role: ControllerRole | undefined;
+      if (spec.controllers.kind === "combined" && spec.controllers.voterIds.includes(b.id)) {
+        role = new ControllerRole({
+          engine,
+          network,
+          nodeId: b.id,
+          hostActorId: String(b.id),
+          voters: this.voters,
+          version: spec.version,
+          staticConfig: spec.config,
+          bootstrapLog: boot.log,
+          // The hosting broker learns committed metadata from its own voter.
+          onMetadataCommitted: (entries, hw) =>
+            this.brokers.get(b.id)?.onMetadataCommitted(entries, hw),
+        });
+        this.controllers.set(b.id, role);
+      }
+      const broker = new Broker(engine, network, host, {
+        brokerId: b.id,
+        version: spec.version,
+        config: this.brokerConfig,
+        voters: this.voters,
+        bootstrap: boot.log,
+        ...(b.rack === null ? {} : { rack: b.rack }),
+        ...(role === undefined ? {} : { controllerRole: role }),
+      });
+      this.brokers.set(b.id, broker);
+    }
+    if (spec.controllers.kind === "dedicated") {
+      for (const id of spec.controllers.ids) {
+        machine(String(id));
+        this.controllers.set(
+          id,
+          new ControllerNode({
+            engine,
+            network,
+            nodeId: id,
+            voters: this.voters,
+            version: spec.version,
+            staticConfig: spec.config,
+            bootstrapLog: boot.log,
+          }),
+        );
+      }
+    }
+    engine.trace.subscribe((e) => this.observe(e));
+    engine.addInvariant(
+      "kafka: one leader per partition and epoch; leader HW monotonic",
+      () => this.violation,
+    );
+  }
+
+  /** Starts every node at t=0. */
+  boot(): void {
+    for (const host of this.hosts.values()) host.boot();
+  }
+
+  host(node: string): Host {
+    const h = this.hosts.get(node);
+    assert(h !== undefined, () => `no Kafka node ${node}`);
+    return h;
+  }
+
+  crash(node: string, mode: CrashMode): void {
+    this.host(node).crash(mode);
+    const role = this.controllers.get(Number(node));
+    if (role instanceof ControllerRole) role.crash();
+  }
+
+  restart(node: string): void {
+    this.host(node).restart();
+  }
+
+  /** Controlled shutdown of a broker: leadership moves away first, then the process stops. */
+  shutdown(brokerId: number): void {
+    assert(this.brokers.has(brokerId), () => `no broker ${brokerId}`);
+    this.engine.schedule(0, String(brokerId), "broker.shutdown", null);
+  }
+
+  /** The voters' snapshots, in id order. */
+  controllerSnapshots(): ControllerSnapshot[] {
+    return [...this.controllers.entries()].sort(([a], [b]) => a - b).map(([, c]) => c.snapshot());
+  }
+
+  /**
+   * The metadata truth: the active controller's committed image (the one with the highest epoch
+   * when a deposed leader has not noticed yet). Undefined while no controller is active.
+   */
+  activeImage(): MetadataImage | undefined {
+    let best: ControllerSnapshot | undefined;
+    for (const s of this.controllerSnapshots()) {
+      if (s.active && s.image !== undefined && (best === undefined || s.epoch > best.epoch))
+        best = s;
+    }
+    return best?.image;
+  }
+
+  brokerSnapshots(): BrokerSnapshot[] {
+    return [...this.brokers.entries()].sort(([a], [b]) => a - b).map(([, b]) => b.snapshot());
+  }
+
+  /** Checks the cluster-wide invariants on the trace, as events are emitted. */
+  private observe(e: TraceEvent): void {
+    if (e.type === "partition.leader") {
+      const key = `${e.topic}-${e.partition}@${e.leaderEpoch}`;
+      const claimed = this.leaderOfEpoch.get(key);
+      if (claimed !== undefined && claimed !== Number(e.node)) {
+        this.violation ??= `brokers ${claimed} and ${e.node} both led ${e.topic}-${e.partition} in epoch ${e.leaderEpoch} (t=${e.t}us)`;
+      }
+      this.leaderOfEpoch.set(key, Number(e.node));
+      this.brokerEpochOf.set(`${e.node}/${e.topic}-${e.partition}`, Number(e.leaderEpoch));
+    } else if (e.type === "partition.follower" || e.type === "host.crash") {
+      if (e.type === "partition.follower")
+        this.brokerEpochOf.delete(`${e.node}/${e.topic}-${e.partition}`);
+      else
+        for (const k of [...this.brokerEpochOf.keys()])
+          if (k.startsWith(`${e.node}/`)) this.brokerEpochOf.delete(k);
+    } else if (e.type === "replica.hw") {
+      const tp = `${e.topic}-${e.partition}`;
+      const epoch = this.brokerEpochOf.get(`${e.node}/${tp}`);
+      if (epoch === undefined) return; // a follower's HW: it may go down after a truncation
+      const prev = this.leaderHw.get(tp);
+      const hw = Number(e.hw);
+      if (prev !== undefined && prev.epoch === epoch && hw < prev.hw) {
+        this.violation ??= `leader ${e.node} of ${tp} lowered its HW from ${prev.hw} to ${hw} in epoch ${epoch} (t=${e.t}us)`;
+      }
+      if (prev === undefined || epoch >= prev.epoch) this.leaderHw.set(tp, { epoch, hw });
+    }
+  }
+}
