@@ -22,7 +22,16 @@ import {
 import { Host } from "../infra/host.ts";
 import { Network } from "../infra/network.ts";
 import { ScenarioError, type ScenarioIssue } from "./errors.ts";
-import type { Action, DiskSpec, HostSpec, NetworkSpec, Scenario, TimelineEntry } from "./load.ts";
+import { KafkaWorld } from "./kafka-world.ts";
+import type {
+  Action,
+  DiskSpec,
+  HostSpec,
+  NetworkSpec,
+  PartitionExpectation,
+  Scenario,
+  TimelineEntry,
+} from "./load.ts";
 import { formatDurationUs } from "./units.ts";
 
 /** Defaults for bare hosts, documented in docs/scenarios.md. */
@@ -65,12 +74,19 @@ export interface StoryLine {
   readonly kind: "say" | "ask" | "fault" | "event";
   readonly text: string;
   readonly answer?: string;
+  /** A Kafka tool ran here; its output is the next entry of the results' `cli`. */
+  readonly tool?: boolean;
 }
+
+/** The report keeps the story readable on big clusters: past this, lines are counted, not kept. */
+const MAX_STORY_LINES = 400;
 
 export interface RunReport {
   readonly results: RunResults;
   readonly description: string;
   readonly story: readonly StoryLine[];
+  /** Story lines past MAX_STORY_LINES, counted only. */
+  readonly storyLinesDropped: number;
   readonly transfers: readonly TransferSummary[];
   /** Set when the run stopped at a bound (max events or max time). */
   readonly boundMessage?: string;
@@ -116,7 +132,26 @@ const HOST_ACTIONS: ReadonlySet<Action["kind"]> = new Set<Action["kind"]>([
   "transfer",
 ]);
 
+/** Kafka actions the runner carries out when the scenario has a cluster. */
+const KAFKA_ACTIONS: ReadonlySet<Action["kind"]> = new Set<Action["kind"]>([
+  "shutdown",
+  "create-topic",
+  "delete-topic",
+  "alter-topic",
+  "alter-config",
+  "reassign",
+  "elect-leaders",
+  "cli",
+  "expect",
+]);
+
 const DIRECTOR_ID = "scenario";
+
+/** What the director records while the run goes: tool outputs and expectation verdicts. */
+interface RunRecord {
+  cli: RunResults["cli"];
+  expectations: RunResults["expectations"];
+}
 
 /** Carries out timeline actions at their times; its events are queued before the models start. */
 class Director implements Actor {
@@ -125,25 +160,65 @@ class Director implements Actor {
     private readonly engine: Engine,
     private readonly network: Network,
     private readonly hosts: ReadonlyMap<string, Host>,
+    private readonly kafka: KafkaWorld | undefined,
+    private readonly record: RunRecord,
   ) {
     engine.register(this);
   }
 
   handle(event: SimEvent): void {
+    if (event.kind === "expect") {
+      this.expect(event.payload as PartitionExpectation);
+      return;
+    }
     const entry = event.payload as TimelineEntry;
+    if (this.kafka?.perform(entry.action)) return;
     this.perform(entry.action, entry.index);
   }
 
+  /** Evaluates a `partition` expectation now. */
+  expect(e: PartitionExpectation): void {
+    if (this.kafka === undefined) return;
+    const verdict = this.kafka.checkPartition(e);
+    this.record.expectations.push(verdict);
+    this.engine.trace.emit("scenario.expect", DIRECTOR_ID, { what: verdict.what, ok: verdict.ok });
+  }
+
   private host(node: string): Host {
-    const h = this.hosts.get(node);
+    const h = this.hosts.get(node) ?? this.kafka?.cluster.hosts.get(node);
     if (h === undefined) throw new Error(`no host named ${node}`);
     return h;
+  }
+
+  private runTool(command: string): void {
+    const words = command.trim().split(/\s+/);
+    const tool = (words[0] ?? "").replace(/^.*\//, "").replace(/\.sh$/, "");
+    const output =
+      tool === "kafka-topics" && this.kafka !== undefined
+        ? this.kafka.kafkaTopics(words.slice(1))
+        : {
+            stdout: "",
+            stderr: `kafkasim: ${words[0]} is not available in this build yet (kafka-topics.sh is)\n`,
+            exitCode: 1,
+          };
+    this.record.cli.push({
+      atUs: this.engine.now,
+      command,
+      output: output.stdout,
+      error: output.stderr,
+    });
+    this.engine.trace.emit("scenario.cli", DIRECTOR_ID, { command, exitCode: output.exitCode });
   }
 
   private perform(a: Action, index: number): void {
     const net = this.network;
     const trace = this.engine.trace;
     switch (a.kind) {
+      case "cli":
+        return this.runTool(a.command);
+      case "expect":
+        if (a.expectation.kind === "partition") this.expect(a.expectation);
+        return;
       case "say":
         return trace.emit("scenario.say", DIRECTOR_ID, { text: a.text });
       case "ask":
@@ -202,29 +277,41 @@ class Director implements Actor {
 /** Rejects, with their locations, the actions and expectations this build cannot carry out yet. */
 function checkSupported(scenario: Scenario): void {
   const issues: ScenarioIssue[] = [];
-  if (scenario.cluster !== null) {
+  const hasCluster = scenario.cluster !== null;
+  for (const entry of scenario.timeline) {
+    const a = entry.action;
+    const supported =
+      HOST_ACTIONS.has(a.kind) ||
+      (hasCluster &&
+        KAFKA_ACTIONS.has(a.kind) &&
+        !(a.kind === "expect" && a.expectation.kind !== "partition"));
+    if (!supported) {
+      const what = a.kind === "expect" ? `expect ${a.expectation.kind}` : a.kind;
+      issues.push({
+        ...entry.source,
+        message: hasCluster
+          ? `the action \`${what}\` needs the clients (producers, consumers, groups), which this build does not run yet`
+          : `the action \`${what}\` needs a Kafka cluster (a \`cluster:\` section)`,
+      });
+    }
+  }
+  if (scenario.clients.length > 0) {
     issues.push({
       file: scenario.source.file,
       line: 1,
       column: 1,
-      path: "cluster",
+      path: "clients",
       message:
-        "Kafka cluster scenarios are not runnable in this build yet (the Kafka layer is being wired in); use `hosts:` for machine-level scenarios",
+        "producers and consumers are not runnable in this build yet (they come with the clients issue)",
     });
-  }
-  for (const entry of scenario.timeline) {
-    if (!HOST_ACTIONS.has(entry.action.kind)) {
-      issues.push({
-        ...entry.source,
-        message: `the action \`${entry.action.kind}\` needs a Kafka cluster, which this build cannot run yet`,
-      });
-    }
   }
   for (const e of scenario.expect) {
-    issues.push({
-      ...e.source,
-      message: `expectations of kind \`${e.kind}\` need the checkers, which this build does not have yet`,
-    });
+    if (e.kind !== "partition") {
+      issues.push({
+        ...e.source,
+        message: `expectations of kind \`${e.kind}\` need the clients and checkers, which this build does not run yet`,
+      });
+    }
   }
   if (issues.length > 0) throw new ScenarioError(issues);
 }
@@ -296,16 +383,36 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     jitterUs: scenario.cluster?.network.jitterUs ?? HOST_DEFAULTS.jitterUs,
   });
   const hosts = buildHosts(engine, network, scenario.hosts);
-  new Director(engine, network, hosts);
+  const cluster = scenario.cluster;
+  const kafka =
+    cluster === null
+      ? undefined
+      : new KafkaWorld(engine, network, scenario, cluster, {
+          disks: Array.from({ length: Math.max(1, cluster.hardware.disks) }, () =>
+            diskProfileOf(cluster.hardware.disk),
+          ),
+          nic: nicProfileOf(cluster.hardware.network),
+          memoryBytes: cluster.hardware.memoryBytes ?? HOST_DEFAULTS.memoryBytes,
+          cores: cluster.hardware.cores ?? HOST_DEFAULTS.cores,
+        });
+  const record: RunRecord = { cli: [], expectations: [] };
+  const director = new Director(engine, network, hosts, kafka, record);
   // Timeline first: at an equal time, actions run before model events.
   for (const entry of scenario.timeline)
     engine.scheduleAt(entry.atUs, DIRECTOR_ID, "action", entry);
+  const atEnd: PartitionExpectation[] = [];
+  for (const e of scenario.expect) {
+    if (e.kind !== "partition") continue;
+    if (e.atUs === "end") atEnd.push(e);
+    else engine.scheduleAt(e.atUs, DIRECTOR_ID, "expect", e);
+  }
   engine.trace.emit("scenario.start", DIRECTOR_ID, {
     name: scenario.name,
     seed,
     hosts: scenario.hosts.length,
   });
   for (const host of hosts.values()) host.boot();
+  kafka?.boot();
 
   const endUs = Math.min(scenario.durationUs, options.untilUs ?? Number.MAX_SAFE_INTEGER);
   const sliceUs = Math.max(1, Math.ceil(endUs / 200));
@@ -319,6 +426,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       break;
     }
   }
+  if (boundMessage === undefined) for (const e of atEnd) director.expect(e);
   const broken = engine.validate();
   const results: RunResults = {
     name: scenario.name,
@@ -327,14 +435,15 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     events: engine.eventsProcessed,
     traceHash: engine.trace.hash(),
     checks: broken.map((b) => ({ name: b.name, holds: false, detail: b.message })),
-    expectations: [],
-    cli: [],
-    ok: boundMessage === undefined && broken.length === 0,
+    expectations: record.expectations,
+    cli: record.cli,
+    ok: boundMessage === undefined && broken.length === 0 && record.expectations.every((e) => e.ok),
   };
   return {
     results,
     description: scenario.description,
     story: story.lines,
+    storyLinesDropped: story.dropped,
     transfers: story.transferSummaries(),
     boundMessage,
     traceEvents: engine.trace.count,
@@ -344,6 +453,12 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
 /** Turns trace events into the report's story and the transfer table. */
 class StoryCollector {
   readonly lines: StoryLine[] = [];
+  dropped = 0;
+
+  private push(line: StoryLine): void {
+    if (this.lines.length < MAX_STORY_LINES || line.kind !== "event") this.lines.push(line);
+    else this.dropped++;
+  }
   private readonly transfers = new Map<
     string,
     { -readonly [K in keyof TransferSummary]: TransferSummary[K] }
@@ -386,6 +501,54 @@ class StoryCollector {
       case "disk.failed":
       case "disk.full":
         this.lines.push({ atUs: t, kind: "fault", text: describeFault(e) });
+        return;
+      case "raft.leader":
+        if (t > 0)
+          this.push({
+            atUs: t,
+            kind: "event",
+            text: `node ${e.leader} is the active controller (epoch ${e.epoch})`,
+          });
+        return;
+      case "broker.fenced":
+        this.push({
+          atUs: t,
+          kind: "event",
+          text: `controller fenced broker ${e.broker} (${e.reason})`,
+        });
+        return;
+      case "broker.unfenced":
+        if (t > 0)
+          this.push({ atUs: t, kind: "event", text: `controller unfenced broker ${e.broker}` });
+        return;
+      case "partition.leader":
+        if (t > 0)
+          this.push({
+            atUs: t,
+            kind: "event",
+            text: `${e.topic}-${e.partition}: broker ${e.leader} leads (leader epoch ${e.leaderEpoch})`,
+          });
+        return;
+      case "partition.isr":
+        if (t > 0)
+          this.push({
+            atUs: t,
+            kind: "event",
+            text: `${e.topic}-${e.partition}: ISR [${(e.isr as number[]).join(",")}]`,
+          });
+        return;
+      case "replica.truncate":
+        this.push({
+          atUs: t,
+          kind: "event",
+          text: `broker ${e.node} truncated ${e.topic}-${e.partition} from ${e.from} to ${e.to} (${e.why})`,
+        });
+        return;
+      case "scenario.cli":
+        this.push({ atUs: t, kind: "event", text: `$ ${e.command}`, tool: true });
+        return;
+      case "scenario.expect":
+        this.push({ atUs: t, kind: "event", text: `${e.ok ? "✓" : "✗"} expected ${e.what}` });
         return;
       case "transfer.start":
         this.transfers.set(String(e.id), {
@@ -481,7 +644,15 @@ export function formatReport(report: RunReport): string {
     out.push("", ...wrap(report.description.trim(), 96).map((l) => `  ${l}`));
   if (report.story.length > 0) {
     out.push("", "Timeline");
+    let tool = 0;
     for (const line of report.story) {
+      if (line.tool === true) {
+        const run = r.cli[tool++];
+        out.push(`${formatSeconds(line.atUs).padStart(11)}    ${line.text}`);
+        const text = `${run?.output ?? ""}${run?.error ?? ""}`.replace(/\n$/, "");
+        for (const l of text.split("\n")) out.push(`${" ".repeat(15)}${l.replace(/\t/g, "  ")}`);
+        continue;
+      }
       const at = formatSeconds(line.atUs).padStart(11);
       if (line.kind === "ask") {
         out.push(`${at}  ? ${line.text}`, `${" ".repeat(11)}    answer: ${line.answer ?? ""}`);
@@ -490,6 +661,12 @@ export function formatReport(report: RunReport): string {
         out.push(`${at}  ${mark} ${line.text}`);
       }
     }
+  }
+  if (report.storyLinesDropped > 0)
+    out.push(`             … and ${report.storyLinesDropped} more events (see --trace)`);
+  if (r.expectations.length > 0) {
+    out.push("", "Expectations");
+    for (const e of r.expectations) out.push(`  ${e.ok ? "ok  " : "FAIL"} ${e.what}`);
   }
   if (report.transfers.length > 0) {
     out.push("", "Transfers");

@@ -293,6 +293,17 @@ export class ControllerRole {
     return this.raft.snapshot();
   }
 
+  /**
+   * The quorum leader this voter knows, for the broker it lives in (combined mode): the broker
+   * sends its registration and heartbeats there, as a KRaft broker learns the leader from its
+   * own metadata fetches. Undefined while this voter knows no leader or is not running.
+   */
+  leaderHint(): { readonly leaderId: number; readonly leaderEpoch: number } | undefined {
+    if (!this.running) return undefined;
+    const r = this.raft.snapshot();
+    return r.leaderId >= 0 ? { leaderId: r.leaderId, leaderEpoch: r.epoch } : undefined;
+  }
+
   /** The committed image of this voter, active or not (tests and checkers only). */
   committedImage(): MetadataImage {
     return this.controller.committedImage;

@@ -1,0 +1,279 @@
+/**
+ * The Kafka side of a scenario run: builds the cluster from the scenario's `cluster` and `topics`,
+ * carries out the Kafka actions of the timeline (controlled shutdown, topic and config changes,
+ * elections, reassignments, Kafka's command-line tools) and evaluates `partition` expectations
+ * against the metadata truth (the active controller's committed image).
+ */
+
+import { ADMIN_NODE, AdminClient } from "../client/admin.ts";
+import type { Engine } from "../engine/engine.ts";
+import { Host } from "../infra/host.ts";
+import type { Network } from "../infra/network.ts";
+import { ClusterBuildError, KafkaCluster, type MachineSpec } from "../kafka/cluster.ts";
+import { configNumber, resolveTopicConfig } from "../kafka/config.ts";
+import type { MetadataImage } from "../kafka/metadata/image.ts";
+import { versionProfile } from "../kafka/version.ts";
+import { describeTopics, type ToolOutput } from "../tools/kafka-topics-describe.ts";
+import { ScenarioError } from "./errors.ts";
+import type { Action, ClusterSpec, PartitionExpectation, Scenario, TopicSpec } from "./load.ts";
+
+export class KafkaWorld {
+  readonly cluster: KafkaCluster;
+  readonly admin: AdminClient;
+
+  constructor(
+    private readonly engine: Engine,
+    network: Network,
+    private readonly scenario: Scenario,
+    spec: ClusterSpec,
+    machine: MachineSpec,
+  ) {
+    const brokerCount = spec.brokers.length;
+    const defaults = { partitions: 1, rf: Math.min(1, brokerCount) };
+    if (spec.controllers.kind === "zookeeper") {
+      // ZooKeeper mode is not built yet: its profiles run with the KRaft controller (fidelity.md).
+    }
+    const controllers =
+      spec.controllers.kind === "dedicated"
+        ? ({ kind: "dedicated", ids: spec.controllers.ids } as const)
+        : ({
+            kind: "combined",
+            voterIds:
+              spec.controllers.kind === "combined"
+                ? spec.controllers.voterIds
+                : spec.brokers.slice(0, 3).map((b) => b.id),
+          } as const);
+    try {
+      this.cluster = new KafkaCluster(engine, network, {
+        version: spec.version,
+        brokers: spec.brokers.map((b) => ({ id: b.id, rack: b.rack })),
+        controllers,
+        machine,
+        config: spec.config,
+        topics: scenario.topics.map((t) => bootstrapTopic(t, spec, defaults)),
+      });
+    } catch (error) {
+      if (!(error instanceof ClusterBuildError)) throw error;
+      const index = scenario.topics.findIndex((t) => t.name === error.topic);
+      throw new ScenarioError([
+        {
+          file: scenario.source.file,
+          line: 1,
+          column: 1,
+          path: `topics[${index}]`,
+          message: `topic \`${error.topic}\`: ${error.message}`,
+        },
+      ]);
+    }
+    new Host(engine, network, { name: ADMIN_NODE, ...machine, disks: machine.disks.slice(0, 1) });
+    this.admin = new AdminClient(engine, network, this.cluster.voters);
+  }
+
+  boot(): void {
+    this.cluster.boot();
+  }
+
+  /** Carries out a Kafka action; returns false for actions this layer does not own. */
+  perform(a: Action): boolean {
+    switch (a.kind) {
+      case "crash":
+        if (!this.cluster.hosts.has(a.node)) return false;
+        this.cluster.crash(a.node, a.mode);
+        return true;
+      case "restart":
+        if (!this.cluster.hosts.has(a.node)) return false;
+        this.cluster.restart(a.node);
+        return true;
+      case "shutdown":
+        this.cluster.shutdown(Number(a.node));
+        return true;
+      case "create-topic":
+        this.admin.call({
+          op: "CreateTopics",
+          topics: [
+            {
+              name: a.topic.name,
+              numPartitions:
+                a.topic.assignment === null ? (a.topic.partitions ?? this.defaultPartitions()) : -1,
+              replicationFactor:
+                a.topic.assignment === null ? (a.topic.replicationFactor ?? this.defaultRf()) : -1,
+              ...(a.topic.assignment === null ? {} : { assignment: a.topic.assignment }),
+              configs: stringify(a.topic.config),
+            },
+          ],
+        });
+        return true;
+      case "delete-topic":
+        this.admin.call({ op: "DeleteTopics", topics: [a.topic] });
+        return true;
+      case "alter-topic":
+        this.admin.call({ op: "CreatePartitions", topic: a.topic, count: a.partitions });
+        return true;
+      case "alter-config":
+        this.admin.call({
+          op: "IncrementalAlterConfigs",
+          resourceType: a.entity.type,
+          resourceName: a.entity.type === "topic" ? a.entity.name : a.entity.node,
+          set: stringify(a.set),
+          delete: a.delete,
+        });
+        return true;
+      case "reassign":
+        this.admin.call({
+          op: "AlterPartitionReassignments",
+          reassignments: [{ topic: a.topic, partition: a.partition, replicas: a.replicas }],
+        });
+        return true;
+      case "elect-leaders":
+        this.admin.call({
+          op: "ElectLeaders",
+          electionType: a.electionType,
+          ...(a.topic === null ? {} : { partitions: this.partitionsOf(a.topic, a.partition) }),
+        });
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** The metadata truth now (undefined while no controller is active). */
+  image(): MetadataImage | undefined {
+    return this.cluster.activeImage();
+  }
+
+  /** Runs `kafka-topics.sh` against the cluster now. */
+  kafkaTopics(args: readonly string[]): ToolOutput {
+    const image = this.image();
+    if (image === undefined) {
+      return {
+        stdout: "",
+        stderr:
+          "Error while executing topic command : Timed out waiting for a node assignment. Call: describeTopics\n",
+        exitCode: 1,
+      };
+    }
+    const has = (flag: string) => args.includes(flag);
+    const topics: string[] = [];
+    for (let i = 0; i < args.length; i++)
+      if (args[i] === "--topic" && args[i + 1] !== undefined) topics.push(args[i + 1]!);
+    if (has("--list")) {
+      const names = image
+        .sortedTopicNames()
+        .filter((n) => !n.startsWith("__") || has("--exclude-internal") === false);
+      return { stdout: names.map((n) => `${n}\n`).join(""), stderr: "", exitCode: 0 };
+    }
+    if (!has("--describe")) {
+      return {
+        stdout: "",
+        stderr:
+          "kafkasim: this build runs kafka-topics.sh with --describe and --list; use the timeline's create-topic, alter-topic and delete-topic actions for the others\n",
+        exitCode: 1,
+      };
+    }
+    const profile = versionProfile(this.scenario.cluster!.version);
+    const brokerConfig = this.cluster.brokerConfig;
+    return describeTopics(image, {
+      ...(topics.length > 0 ? { topics } : {}),
+      underReplicated: has("--under-replicated-partitions"),
+      underMinIsr: has("--under-min-isr-partitions"),
+      atMinIsr: has("--at-min-isr-partitions"),
+      unavailable: has("--unavailable-partitions"),
+      topicsWithOverrides: has("--topics-with-overrides"),
+      ifExists: has("--if-exists"),
+      printElr: profile.describePrintsElr,
+      minIsrOf: (topic) =>
+        configNumber(
+          resolveTopicConfig(
+            this.scenario.cluster!.version,
+            brokerConfig,
+            image.configsOf("TOPIC", topic) ?? {},
+          ),
+          "min.insync.replicas",
+        ),
+    });
+  }
+
+  /** Checks a `partition` expectation against the metadata truth; returns a verdict in words. */
+  checkPartition(e: PartitionExpectation): { what: string; ok: boolean } {
+    const tp = `${e.topic}-${e.partition}`;
+    const wanted: string[] = [];
+    if (e.leader !== null) wanted.push(`leader ${e.leader}`);
+    if (e.leaderEpoch !== null) wanted.push(`leader epoch ${e.leaderEpoch}`);
+    if (e.isr !== null) wanted.push(`isr [${e.isr.join(",")}]`);
+    if (e.elr !== null) wanted.push(`elr [${e.elr.join(",")}]`);
+    if (e.replicas !== null) wanted.push(`replicas [${e.replicas.join(",")}]`);
+    const at = e.atUs === "end" ? "at the end" : `at ${(e.atUs / 1_000_000).toFixed(3)} s`;
+    const what = `${at}: ${tp} ${wanted.join(", ")}`;
+    const image = this.image();
+    const state = image?.partition(e.topic, e.partition);
+    if (state === undefined)
+      return { what: `${what} (no such partition, or no active controller)`, ok: false };
+    const sameSet = (a: readonly number[], b: readonly number[]) =>
+      a.length === b.length && a.every((x) => b.includes(x));
+    const problems: string[] = [];
+    if (e.leader !== null) {
+      const actual = state.leader === -1 ? "none" : state.leader;
+      if (actual !== e.leader) problems.push(`leader is ${actual}`);
+    }
+    if (e.leaderEpoch !== null && state.leaderEpoch !== e.leaderEpoch)
+      problems.push(`leader epoch is ${state.leaderEpoch}`);
+    if (e.isr !== null && !sameSet(e.isr, state.isr))
+      problems.push(`isr is [${state.isr.join(",")}]`);
+    if (e.elr !== null && !sameSet(e.elr, state.elr))
+      problems.push(`elr is [${state.elr.join(",")}]`);
+    if (e.replicas !== null && !sameSet(e.replicas, state.replicas))
+      problems.push(`replicas are [${state.replicas.join(",")}]`);
+    if (e.highWatermark !== null)
+      problems.push("high-watermark expectations need the clients issue's consumers (not checked)");
+    return {
+      what: problems.length === 0 ? what : `${what}; but ${problems.join(", ")}`,
+      ok: problems.length === 0,
+    };
+  }
+
+  private defaultPartitions(): number {
+    return configNumber(this.cluster.brokerConfig, "num.partitions");
+  }
+
+  private defaultRf(): number {
+    return configNumber(this.cluster.brokerConfig, "default.replication.factor");
+  }
+
+  private partitionsOf(
+    topic: string,
+    partition: number | null,
+  ): Array<{ topic: string; partition: number }> {
+    if (partition !== null) return [{ topic, partition }];
+    const n = this.image()?.topicByName(topic)?.partitions.length ?? 0;
+    return Array.from({ length: n }, (_, p) => ({ topic, partition: p }));
+  }
+}
+
+function stringify(
+  config: Readonly<Record<string, string | number | boolean>>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(config).sort()) out[key] = String(config[key]);
+  return out;
+}
+
+function bootstrapTopic(
+  t: TopicSpec,
+  spec: ClusterSpec,
+  defaults: { partitions: number; rf: number },
+) {
+  const cfg = spec.config;
+  const partitions =
+    t.assignment?.length ?? t.partitions ?? Number(cfg["num.partitions"] ?? defaults.partitions);
+  const replicationFactor =
+    t.assignment?.[0]?.length ??
+    t.replicationFactor ??
+    Number(cfg["default.replication.factor"] ?? defaults.rf);
+  return {
+    name: t.name,
+    partitions,
+    replicationFactor,
+    config: stringify(t.config),
+    assignment: t.assignment,
+  };
+}
