@@ -67,6 +67,24 @@ const VALIDATE: CommandSpec = {
   options: [],
 };
 
+const DESCRIBE: CommandSpec = {
+  name: "describe",
+  summary: "Run a scenario up to a moment and print its topics as kafka-topics.sh --describe does.",
+  usage: "kafkasim describe FILE --at T [--seed N] [--topic NAME]",
+  minPositionals: 1,
+  maxPositionals: 1,
+  options: [
+    {
+      name: "at",
+      takes: "value",
+      valueName: "T",
+      describe: "the moment, e.g. 12s (default: the end)",
+    },
+    { name: "seed", takes: "value", valueName: "N", describe: "override the scenario's seed" },
+    { name: "topic", takes: "value", valueName: "NAME", describe: "only this topic", repeat: true },
+  ],
+};
+
 const LIST: CommandSpec = {
   name: "list",
   summary: "List the bundled scenarios with a one-line summary each.",
@@ -88,7 +106,7 @@ const BENCH: CommandSpec = {
   ],
 };
 
-const COMMANDS = [RUN, VALIDATE, LIST, BENCH] as const;
+const COMMANDS = [RUN, VALIDATE, DESCRIBE, LIST, BENCH] as const;
 
 function topHelp(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n");
@@ -151,6 +169,8 @@ export async function main(argv: readonly string[], io: CliIo = nodeIo()): Promi
         return runCommand(args, io);
       case "validate":
         return validateCommand(args, io);
+      case "describe":
+        return describeCommand(args, io);
       case "list":
         return listCommand(io);
       case "bench": {
@@ -235,6 +255,32 @@ function writeLinesToFile(path: string, lines: Iterable<string>): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function describeCommand(args: ParsedArgs, io: CliIo): number {
+  const scenario = loadScenarioFile(args.positionals[0]!);
+  if (scenario.cluster === null) {
+    throw new UsageError(
+      `${args.positionals[0]} has no Kafka cluster to describe (it uses bare hosts)`,
+    );
+  }
+  const atRaw = args.values.get("at")?.[0];
+  const untilUs = atRaw === undefined ? undefined : parseDurationArg("--at", atRaw);
+  const topics = args.values.get("topic") ?? [];
+  let output = { stdout: "", stderr: "", exitCode: 0 as 0 | 1 };
+  const report = runScenario(scenario, {
+    seed: intOption(args, "seed", 0, 2 ** 31 - 1),
+    untilUs,
+    atEnd: ({ kafka }) => {
+      if (kafka === undefined) return;
+      const words = ["--describe", ...topics.flatMap((t) => ["--topic", t])];
+      output = kafka.kafkaTopics(words);
+    },
+  });
+  io.stdout(output.stdout);
+  if (output.stderr !== "") io.stderr(output.stderr);
+  if (report.boundMessage !== undefined) io.stderr(`kafkasim: ${report.boundMessage}\n`);
+  return output.exitCode === 0 && report.boundMessage === undefined ? 0 : 1;
 }
 
 function validateCommand(args: ParsedArgs, io: CliIo): number {

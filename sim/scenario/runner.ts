@@ -53,6 +53,8 @@ export interface RunOptions {
   readonly onTrace?: (event: TraceEvent) => void;
   readonly onProgress?: (p: { timeUs: number; endUs: number; events: number }) => void;
   readonly limits?: Partial<RunLimits>;
+  /** Called when the run has stopped, with the simulated world as it stands (tools, the CLI's describe). */
+  readonly atEnd?: (world: { readonly kafka: KafkaWorld | undefined }) => void;
 }
 
 /** The shape `kafkasim run --json` prints (scenario-format.md, "Results"). */
@@ -427,6 +429,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     }
   }
   if (boundMessage === undefined) for (const e of atEnd) director.expect(e);
+  options.atEnd?.({ kafka });
   const broken = engine.validate();
   const results: RunResults = {
     name: scenario.name,

@@ -120,3 +120,20 @@ describe("cli: other commands", () => {
     expect(readFileSync("package.json", "utf8")).toContain('"kafkasim"');
   });
 });
+
+describe("cli: kafkasim describe", () => {
+  it("prints kafka-topics.sh --describe at a moment: the new leader after fencing", async () => {
+    const io = capture();
+    expect(await main(["describe", "scenarios/leader-failover.yaml", "--at", "14s"], io)).toBe(0);
+    expect(io.out).toContain("\tTopic: orders\tPartition: 0\tLeader: 2\tReplicas: 1,2,3\tIsr: 2,3\t");
+    const before = capture();
+    expect(await main(["describe", "scenarios/leader-failover.yaml", "--at", "1s"], before)).toBe(0);
+    expect(before.out).toContain("\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1,2,3\t");
+  });
+
+  it("refuses a scenario without a cluster, exit 2", async () => {
+    const io = capture();
+    expect(await main(["describe", DEMO, "--at", "1s"], io)).toBe(2);
+    expect(io.err).toContain("no Kafka cluster");
+  });
+});
