@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SimAssertionError } from "../engine/assert.ts";
-import { formatIssues, ScenarioError } from "../scenario/errors.ts";
+import { formatIssues, ScenarioError, type ScenarioIssue } from "../scenario/errors.ts";
 import { loadScenarioFile } from "../scenario/load.ts";
 import { formatReport, type RunReport, runScenario } from "../scenario/runner.ts";
 import {
@@ -212,6 +212,7 @@ function reportError(error: unknown, io: CliIo): number {
 function runCommand(args: ParsedArgs, io: CliIo): number {
   const file = args.positionals[0]!;
   const scenario = loadScenarioFile(file);
+  printWarnings(scenario.warnings, io);
   const seed = intOption(args, "seed", 0, 2 ** 31 - 1);
   const untilRaw = args.values.get("until")?.[0];
   const untilUs = untilRaw === undefined ? undefined : parseDurationArg("--until", untilRaw);
@@ -283,11 +284,17 @@ function describeCommand(args: ParsedArgs, io: CliIo): number {
   return output.exitCode === 0 && report.boundMessage === undefined ? 0 : 1;
 }
 
+/** Warnings never stop a run, but they are never silent either. */
+function printWarnings(warnings: readonly ScenarioIssue[], io: CliIo): void {
+  if (warnings.length > 0) io.stderr(`${formatIssues(warnings).replace(/^/gm, "warning: ")}\n`);
+}
+
 function validateCommand(args: ParsedArgs, io: CliIo): number {
   let failed = 0;
   for (const file of args.positionals) {
     try {
       const scenario = loadScenarioFile(file);
+      printWarnings(scenario.warnings, io);
       io.stdout(`${file}: ok (${scenario.name})\n`);
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;

@@ -12,8 +12,10 @@
  * Locations are not known here: a problem names the value by its path (segments) and whether the
  * key or the value is at fault; the loader maps that to the YAML node's line and column.
  */
+
 import type { ErrorObject } from "ajv";
 import { nearest } from "../engine/suggest.ts";
+import { KAFKA_VERSIONS } from "../kafka/version.ts";
 import { ACTION_KEYS } from "./schema.ts";
 import {
   parseBandwidthBitsPerSec,
@@ -132,8 +134,8 @@ export function kindProblem(
       };
     case "version":
       return withSuggestion(
-        `must be a version profile: "4.1", "3.6", "2.8" or "0.10"; got ${quoteValue(value)}`,
-        typeof value === "string" ? nearest(value, ["4.1", "3.6", "2.8", "0.10"]) : undefined,
+        `must be a Kafka version profile, one of ${KAFKA_VERSIONS.map((v) => `"${v}"`).join(", ")}; got ${quoteValue(value)}`,
+        typeof value === "string" ? nearest(value, KAFKA_VERSIONS) : undefined,
       );
     case "keys":
       if (typeof value === "string" && /^(uniform|zipf)\([^)]*$/.test(value)) {

@@ -22,7 +22,7 @@ export class KafkaWorld {
   readonly admin: AdminClient;
 
   constructor(
-    private readonly engine: Engine,
+    engine: Engine,
     network: Network,
     private readonly scenario: Scenario,
     spec: ClusterSpec,

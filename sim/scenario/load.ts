@@ -9,11 +9,18 @@
  * the `yaml` package (JSON is YAML) keeping every node's position; build plain data while recording
  * where each value came from; check it against the TypeBox schema with ajv; normalize (units to
  * µs, bytes and bits/s; node names to strings, `1` and "1" alike) and check what a schema cannot:
- * node references, uniqueness, version profiles, one cluster mode per version.
+ * node references, uniqueness, version profiles, one cluster mode per version, and every Kafka
+ * `config` map against Kafka's definitions for the chosen version (names, types, ranges, allowed
+ * values; sim/kafka/config.ts), with the checks across fields that Kafka makes and the file shows
+ * (replication factor against the brokers, manual assignments, the idempotent producer's rules,
+ * broker configs that cannot change at runtime). Problems that Kafka accepts but that change what
+ * a run means (a config the chosen version does not have, min.insync.replicas above the
+ * replication factor) are warnings: located like errors, returned in `Scenario.warnings`.
  *
  * Simplified: presets are not expanded (the name is kept for the runner); topic names are not
- * checked against the topics defined (Kafka may auto-create them); Kafka `config` keys are not yet
- * checked against a config registry.
+ * checked against the topics defined (Kafka may auto-create them); checks across fields use the
+ * file alone (a topic's replication factor is compared with every broker, whatever is down at
+ * the time; `alter-config` values are checked one by one, not against the topic they change).
  */
 import { readFileSync } from "node:fs";
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
@@ -29,6 +36,16 @@ import {
   type Node as YamlNode,
 } from "yaml";
 import { nearest } from "../engine/suggest.ts";
+import {
+  configNumber,
+  type ResolvedConfig,
+  resolveBrokerConfig,
+  resolveClientConfig,
+  resolveTopicConfig,
+  validateConfig,
+} from "../kafka/config.ts";
+import { type ConfigKind, configDef } from "../kafka/config-defs.ts";
+import { DEFAULT_VERSION, parseVersion, versionProfile } from "../kafka/version.ts";
 import {
   displayPath,
   type PathSegments,
@@ -349,6 +366,12 @@ export interface Scenario {
   expect: Expectation[];
   /** Every node: brokers by id, dedicated controllers, ZooKeeper nodes, hosts, clients. */
   nodes: NodeInfo[];
+  /**
+   * What Kafka accepts but the author should hear about (a config the chosen version does not
+   * have, min.insync.replicas above the replication factor), located, sorted by position. The
+   * CLI prints them to standard error.
+   */
+  warnings: ScenarioIssue[];
   /** The file as read, for export. */
   source: { file: string; text: string };
 }
@@ -451,9 +474,14 @@ class SourceFile {
   /** Throws the issues, located, sorted by position, at most MAX_ISSUES. */
   throwIfIssues(pending: readonly PendingIssue[]): void {
     if (pending.length === 0) return;
+    throw new ScenarioError(this.locateAll(pending));
+  }
+
+  /** Issues located, sorted by position (file order for ties), at most MAX_ISSUES. */
+  locateAll(pending: readonly PendingIssue[]): ScenarioIssue[] {
     const located = pending.map((p) => this.locate(p));
     located.sort((a, b) => a.line - b.line || a.column - b.column);
-    throw new ScenarioError(limitIssues(located));
+    return limitIssues(located);
   }
 
   private locate(issue: PendingIssue): ScenarioIssue {
@@ -725,8 +753,80 @@ class SourceFile {
 
   validate(data: unknown): void {
     const errors = schemaErrors(data);
-    if (errors.length > 0) this.throwIfIssues(translateAjvErrors(errors, data));
+    if (errors.length === 0) return;
+    // The version is explained here rather than by errors.ts: versionProblem knows every profile,
+    // suggests the nearest release and spots `0.10` read as a number.
+    const pending = translateAjvErrors(
+      errors.filter((e) => e.instancePath !== VERSION_POINTER),
+      data,
+    );
+    if (errors.some((e) => e.instancePath === VERSION_POINTER) && isRecord(data)) {
+      const cluster = data.cluster;
+      const raw = isRecord(cluster) ? cluster.version : undefined;
+      const outcome = versionProblem(raw, this.scalarSource(VERSION_SEGMENTS));
+      if (!outcome.ok) pending.push({ segments: VERSION_SEGMENTS, at: "value", ...outcome.issue });
+    }
+    this.throwIfIssues(pending);
   }
+}
+
+const VERSION_SEGMENTS: PathSegments = ["cluster", "version"];
+const VERSION_POINTER = "/cluster/version";
+
+type VersionOutcome =
+  | { ok: true; version: VersionProfile }
+  | { ok: false; issue: { message: string; suggestion?: string } };
+
+/**
+ * A `cluster.version` as written: a profile's text ("3.6"), or a YAML number whose text is one
+ * (3.6, 4.0). `source` is the scalar's text in the file, when there is one.
+ */
+function versionProblem(raw: unknown, source: string | undefined): VersionOutcome {
+  const profiles: readonly string[] = VERSION_PROFILES;
+  if (typeof raw === "string" && profiles.includes(raw)) {
+    return { ok: true, version: raw as VersionProfile };
+  }
+  if (typeof raw !== "string" && typeof raw !== "number") {
+    return {
+      ok: false,
+      issue: {
+        message: `must be a Kafka version such as "${DEFAULT_VERSION}" or "3.6"; got ${quoteValue(raw)}`,
+      },
+    };
+  }
+  // A YAML number: accept it where its text is a profile (3.6), explain where it is not (0.10).
+  const text = typeof raw === "number" ? (source ?? String(raw)) : raw;
+  if (typeof raw === "number" && profiles.includes(text) && text !== "0.10") {
+    return { ok: true, version: text as VersionProfile };
+  }
+  if (typeof raw === "number" && (raw === 0.1 || text === "0.10")) {
+    return {
+      ok: false,
+      issue: {
+        message: 'YAML reads 0.10 as the number 0.1: write the version in quotes, "0.10"',
+        suggestion: '"0.10"',
+      },
+    };
+  }
+  const parsed = parseVersion(typeof raw === "number" && Number.isInteger(raw) ? raw : text);
+  if (parsed.ok) {
+    // "3.6.1", "v3.6", 4: a modelled release written another way.
+    return {
+      ok: false,
+      issue: {
+        message: `write the version profile as "${parsed.version}" (major.minor); got ${quoteValue(text)}`,
+        suggestion: parsed.version,
+      },
+    };
+  }
+  const near = parsed.suggestion ?? nearest(text, profiles);
+  // Unquoted, 0.10 would be read as 0.1 again.
+  const suggestion = near === "0.10" ? '"0.10"' : near;
+  return {
+    ok: false,
+    issue:
+      suggestion === undefined ? { message: parsed.error } : { message: parsed.error, suggestion },
+  };
 }
 
 function limitIssues(issues: ScenarioIssue[]): ScenarioIssue[] {
@@ -943,11 +1043,14 @@ const KAFKA_ACTIONS = new Set<string>([
 
 class Normalizer {
   readonly issues: PendingIssue[] = [];
+  readonly warnings: PendingIssue[] = [];
   private readonly nodes: NodeInfo[] = [];
   private readonly byName = new Map<string, NodeInfo>();
   private readonly aliases = new Map<string, string>();
   private readonly clientTypes = new Map<string, "producer" | "consumer">();
   private cluster: ClusterSpec | null = null;
+  /** The cluster's broker configs as Kafka resolves them (valid keys only): defaults for topics. */
+  private brokerConfig: ResolvedConfig | null = null;
 
   constructor(
     private readonly file: SourceFile,
@@ -963,6 +1066,17 @@ class Normalizer {
     const issue: PendingIssue = { segments, at, message };
     if (suggestion !== undefined) issue.suggestion = suggestion;
     this.issues.push(issue);
+  }
+
+  private warn(
+    segments: PathSegments,
+    message: string,
+    suggestion?: string,
+    at: "key" | "value" = "value",
+  ) {
+    const issue: PendingIssue = { segments, at, message };
+    if (suggestion !== undefined) issue.suggestion = suggestion;
+    this.warnings.push(issue);
   }
 
   private unit<T>(
@@ -1025,6 +1139,7 @@ class Normalizer {
       timeline,
       expect,
       nodes: this.nodes,
+      warnings: this.file.locateAll(this.warnings),
       source: { file: this.file.fileName, text: this.file.text },
     };
   }
@@ -1197,6 +1312,12 @@ class Normalizer {
     ]);
     const hw = c.hardware ?? {};
     const hwSegs = [...segments, "hardware"];
+    const configSegs = [...segments, "config"];
+    const config = { ...(c.config ?? {}) };
+    const valid = this.checkConfigMap("broker", version, config, configSegs);
+    // With a wrong key the defaults stand in, so that topics can still be checked.
+    this.brokerConfig = resolveBrokerConfig(version, valid ?? {});
+    if (valid !== null) this.checkAcrossConfigs(this.brokerConfig, config, configSegs);
     return {
       preset: c.preset ?? null,
       version,
@@ -1214,31 +1335,17 @@ class Normalizer {
         latencyUs: this.optDuration(c.network?.latency, [...segments, "network", "latency"]),
         jitterUs: this.optDuration(c.network?.jitter, [...segments, "network", "jitter"]),
       },
-      config: { ...(c.config ?? {}) },
+      config,
     };
   }
 
   private versionProfile(raw: string | number | undefined, segments: Segs): VersionProfile {
-    if (raw === undefined) return "4.1";
-    const profiles: readonly string[] = VERSION_PROFILES;
-    if (typeof raw === "string" && profiles.includes(raw)) return raw as VersionProfile;
-    // A YAML number: accept it where its text is a profile (3.6), explain where it is not (0.10).
-    const text = this.file.scalarSource(segments) ?? String(raw);
-    if (profiles.includes(text) && text !== "0.10") return text as VersionProfile;
-    if (typeof raw === "number" && (raw === 0.1 || text === "0.10")) {
-      this.report(
-        segments,
-        'YAML reads 0.10 as the number 0.1: write the version in quotes, "0.10"',
-        '"0.10"',
-      );
-      return "0.10";
-    }
-    this.report(
-      segments,
-      `unknown version profile ${quoteValue(text)}; must be one of "4.1", "3.6", "2.8", "0.10"`,
-      nearest(text, profiles),
-    );
-    return "4.1";
+    if (raw === undefined) return DEFAULT_VERSION;
+    const outcome = versionProblem(raw, this.file.scalarSource(segments));
+    if (outcome.ok) return outcome.version;
+    this.report(segments, outcome.issue.message, outcome.issue.suggestion);
+    // "0.10" written as a number: go on as if quoted, so that the one mistake is one message.
+    return outcome.issue.suggestion === '"0.10"' ? "0.10" : DEFAULT_VERSION;
   }
 
   private clusterMode(
@@ -1246,18 +1353,17 @@ class Normalizer {
     raw: ClusterMode | undefined,
     segments: Segs,
   ): ClusterMode {
-    const byVersion: ClusterMode = version === "4.1" || version === "3.6" ? "kraft" : "zookeeper";
-    if (raw === undefined) return byVersion;
-    if (raw === "zookeeper" && version === "4.1") {
+    const profile = versionProfile(version);
+    if (raw === undefined || profile.modes.includes(raw)) return raw ?? profile.defaultMode;
+    if (raw === "zookeeper") {
       this.report(
         segments,
-        'Kafka 4.0 and later run in KRaft mode only; use version "3.6" or older for zookeeper',
+        `Kafka 4.0 and later run in KRaft mode only; use version "3.9" or older for zookeeper (got "${version}")`,
       );
-    }
-    if (raw === "kraft" && version === "0.10") {
+    } else {
       this.report(
         segments,
-        'KRaft came with Kafka 2.8 (early access) and 3.3 (production); version "0.10" runs zookeeper',
+        `KRaft came with Kafka 2.8 (early access) and 3.3 (production); the simulator offers it from "3.3" on, and version "${version}" runs zookeeper`,
       );
     }
     return raw;
@@ -1345,15 +1451,61 @@ class Normalizer {
   private topic(raw: RawTopic, segments: Segs): TopicSpec {
     const assignment = raw.assignment ?? null;
     if (assignment !== null) this.checkAssignment(raw, assignment, [...segments, "assignment"]);
+    const config = { ...(raw.config ?? {}) };
+    this.checkTopic(raw, config, segments);
     return {
       name: raw.name,
       partitions: raw.partitions ?? null,
       replicationFactor: raw["replication-factor"] ?? null,
-      config: { ...(raw.config ?? {}) },
+      config,
       assignment: assignment?.map((replicas) => [...replicas]) ?? null,
     };
   }
 
+  /**
+   * A topic's configs, and what CreateTopics checks against the cluster: the replication factor
+   * (given, or default.replication.factor) against the brokers. min.insync.replicas above the
+   * replication factor is accepted by Kafka, and makes every acks=all write fail: a warning.
+   */
+  private checkTopic(raw: RawTopic, config: ConfigMap, segments: Segs): void {
+    const cluster = this.cluster;
+    const brokerConfig = this.brokerConfig;
+    if (cluster === null || brokerConfig === null) return; // reported: topics need a cluster
+    const configSegs = [...segments, "config"];
+    const valid = this.checkConfigMap("topic", cluster.version, config, configSegs);
+    const resolved = resolveTopicConfig(cluster.version, brokerConfig, valid ?? {});
+    if (valid !== null) this.checkAcrossConfigs(resolved, config, configSegs);
+    const given = raw["replication-factor"];
+    const rf =
+      given ??
+      raw.assignment?.[0]?.length ??
+      configNumber(brokerConfig, "default.replication.factor");
+    const brokers = cluster.brokers.length;
+    if (raw.assignment === undefined && rf > brokers) {
+      const kafka = replicationFactorMessage(cluster.mode, rf, brokers);
+      if (given !== undefined) this.report([...segments, "replication-factor"], kafka);
+      else
+        this.report(
+          segments,
+          `${kafka} The topic sets no \`replication-factor\`, so it takes default.replication.factor (${rf}).`,
+        );
+    }
+    const minIsr = configNumber(resolved, "min.insync.replicas");
+    if (minIsr > rf) {
+      const own = Object.hasOwn(config, "min.insync.replicas");
+      const at = own
+        ? [...configSegs, "min.insync.replicas"]
+        : given !== undefined
+          ? [...segments, "replication-factor"]
+          : segments;
+      this.warn(
+        at,
+        `min.insync.replicas is ${minIsr}${own ? "" : " (the cluster's)"} but the replication factor is ${rf}: Kafka creates the topic, and every acks=all write to it fails with NOT_ENOUGH_REPLICAS`,
+      );
+    }
+  }
+
+  /** A manual assignment, checked as Kafka's validateManualPartitionAssignment does. */
   private checkAssignment(raw: RawTopic, assignment: number[][], segments: Segs): void {
     if (raw.partitions !== undefined && raw.partitions !== assignment.length) {
       this.report(
@@ -1361,20 +1513,148 @@ class Normalizer {
         `lists ${assignment.length} partitions but \`partitions\` is ${raw.partitions}`,
       );
     }
-    const rf = raw["replication-factor"] ?? assignment[0]?.length ?? 0;
+    const given = raw["replication-factor"];
+    const first = assignment[0]?.length ?? 0;
     assignment.forEach((replicas, p) => {
-      if (replicas.length !== rf) {
+      if (given !== undefined && replicas.length !== given) {
         this.report(
           [...segments, p],
-          `partition ${p} has ${replicas.length} replicas; the replication factor is ${rf}`,
+          `partition ${p} has ${replicas.length} replicas; the replication factor is ${given}`,
+        );
+      } else if (given === undefined && replicas.length !== first) {
+        this.report(
+          [...segments, p],
+          `The manual partition assignment includes a partition with ${replicas.length} replica(s), but this is not consistent with previous partitions, which have ${first} replica(s).`,
         );
       }
-      if (new Set(replicas).size !== replicas.length) {
-        this.report([...segments, p], `partition ${p} lists a broker twice`);
-      }
+      const seen = new Set<number>();
       replicas.forEach((id, r) => {
+        if (seen.has(id)) {
+          this.report(
+            [...segments, p, r],
+            `The manual partition assignment includes the broker ${id} more than once.`,
+          );
+        }
+        seen.add(id);
         this.brokerId(id, [...segments, p, r]);
       });
+    });
+  }
+
+  // --- Kafka configs -------------------------------------------------------------------------
+
+  /**
+   * Checks each key of a `config` map against Kafka's definitions for the version: an unknown key
+   * is reported at the key, a bad value at the value, a key the version does not have is a
+   * warning. Returns the entries Kafka would apply (valid and in this version), as written, or
+   * null when a key was wrong: checks across keys would then run on a default the author did not
+   * choose, and report a second, misleading problem.
+   */
+  private checkConfigMap(
+    kind: ConfigKind,
+    version: VersionProfile,
+    config: ConfigMap,
+    segments: Segs,
+  ): ConfigMap | null {
+    const applied: [string, ConfigValue][] = [];
+    let wrong = false;
+    for (const [key, value] of Object.entries(config)) {
+      const result = validateConfig(kind, version, key, value);
+      const at = [...segments, key];
+      if (!result.ok) {
+        const { message, suggestion } = splitSuggestion(result.error);
+        this.report(at, message, suggestion, configDef(kind, key) === undefined ? "key" : "value");
+        wrong = true;
+      } else if (result.warning !== undefined) {
+        this.warn(at, result.warning, undefined, "key");
+      } else {
+        applied.push([key, value]);
+      }
+    }
+    // fromEntries: a key named __proto__ stays an ordinary key.
+    return wrong ? null : Object.fromEntries(applied);
+  }
+
+  /**
+   * The errors Kafka finds across configs (KafkaConfig, LogConfig, KafkaProducer, ConsumerConfig),
+   * from config.ts's resolution of the valid entries, located at the config the message names.
+   * Its warnings are left out: they are adjustments Kafka makes itself and logs (idempotence
+   * turned off by acks=1, delivery.timeout.ms raised), not mistakes in the file.
+   */
+  private checkAcrossConfigs(resolved: ResolvedConfig, config: ConfigMap, segments: Segs): void {
+    for (const issue of resolved.issues) {
+      if (issue.level !== "error") continue;
+      const { key, message } =
+        resolved.kind === "producer" && issue.key === "enable.idempotence"
+          ? idempotenceProblem(resolved, config, issue)
+          : issue;
+      // The config the message is about if the file sets it, else the one config.ts blamed
+      // (enable.idempotence against a default acks), else any the message names.
+      const named =
+        [key, issue.key].find((k) => Object.hasOwn(config, k)) ??
+        Object.keys(config).find((k) => message.includes(k));
+      this.report(named === undefined ? segments : [...segments, named], message);
+    }
+  }
+
+  /** A client's configs: each key, then the checks the Java client makes at construction. */
+  private clientConfig(
+    kind: "producer" | "consumer",
+    raw: Record<string, ConfigValue> | undefined,
+    segments: Segs,
+  ): ConfigMap {
+    const config = { ...(raw ?? {}) };
+    const cluster = this.cluster;
+    if (cluster === null) return config; // reported: clients need a cluster
+    const valid = this.checkConfigMap(kind, cluster.version, config, segments);
+    if (valid !== null) {
+      this.checkAcrossConfigs(resolveClientConfig(kind, cluster.version, valid), config, segments);
+    }
+    return config;
+  }
+
+  /**
+   * `alter-config`: each value set, each name deleted, and for brokers the rule of
+   * IncrementalAlterConfigs that only dynamic configs change at runtime.
+   */
+  private checkAlterConfig(
+    kind: "topic" | "broker",
+    set: ConfigMap,
+    del: readonly string[],
+    segments: Segs,
+  ): void {
+    const cluster = this.cluster;
+    if (cluster === null) return; // reported: alter-config needs a cluster
+    this.checkConfigMap(kind, cluster.version, set, [...segments, "set"]);
+    del.forEach((key, i) => {
+      const def = configDef(kind, key);
+      // An unknown name gets validateConfig's message; a known one only its version warning.
+      const result = validateConfig(kind, cluster.version, key, def?.default ?? null);
+      if (def === undefined && !result.ok) {
+        const { message, suggestion } = splitSuggestion(result.error);
+        this.report([...segments, "delete", i], message, suggestion);
+      } else if (result.ok && result.warning !== undefined) {
+        this.warn([...segments, "delete", i], result.warning);
+      }
+    });
+    if (kind !== "broker") return;
+    const staticOnly = (key: string) => {
+      const def = configDef("broker", key);
+      return def !== undefined && def.dynamic !== true && def.feature !== true;
+    };
+    for (const key of Object.keys(set)) {
+      if (staticOnly(key)) {
+        this.report(
+          [...segments, "set", key],
+          `Cannot update these configs dynamically: ${key}`,
+          undefined,
+          "key",
+        );
+      }
+    }
+    del.forEach((key, i) => {
+      if (staticOnly(key))
+        this.report([...segments, "delete", i], `Cannot update these configs dynamically: ${key}`);
     });
   }
 
@@ -1382,11 +1662,12 @@ class Normalizer {
     this.addNode(raw.id, "client", [...segments, "id"]);
     this.clientTypes.set(raw.id, raw.type);
     const payloads = raw.payloads ?? this.raw.payloads ?? false;
+    const config = this.clientConfig(raw.type, raw.config, [...segments, "config"]);
     if (raw.type === "producer") {
       return {
         type: "producer",
         id: raw.id,
-        config: { ...(raw.config ?? {}) },
+        config,
         workload:
           raw.workload === undefined
             ? null
@@ -1399,7 +1680,7 @@ class Normalizer {
       id: raw.id,
       group: raw.group ?? null,
       subscribe: [...(raw.subscribe ?? [])],
-      config: { ...(raw.config ?? {}) },
+      config,
       processingTimeUs:
         this.optDuration(raw["processing-time"], [...segments, "processing-time"]) ?? 0,
       payloads,
@@ -1688,6 +1969,7 @@ class Normalizer {
             type: "broker",
             node: this.node(raw.broker!, [...segments, "broker"], ["broker"], "`alter-config`"),
           } as const);
+    this.checkAlterConfig(entity.type, set, del, segments);
     return { kind: "alter-config", entity, set, delete: del };
   }
 
@@ -1831,6 +2113,68 @@ class Normalizer {
       }
     });
   }
+}
+
+/**
+ * Kafka's own words when a topic needs more replicas than there are brokers: the KRaft
+ * controller's (ReplicationControlManager with StripedReplicaPlacer, as the simulated controller
+ * answers), or AdminUtils' in ZooKeeper mode.
+ */
+function replicationFactorMessage(mode: ClusterMode, rf: number, brokers: number): string {
+  return mode === "kraft"
+    ? `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${brokers} broker(s) are registered.`
+    : `Replication factor: ${rf} larger than available brokers: ${brokers}.`;
+}
+
+/**
+ * The ConfigException KafkaProducer throws for the conflict config.ts found
+ * (ProducerConfig.postProcessAndValidateIdempotenceConfigs): the first rule broken, in Kafka's
+ * order, and the config to point at. Falls back to config.ts's words for anything else.
+ */
+function idempotenceProblem(
+  resolved: ResolvedConfig,
+  config: ConfigMap,
+  issue: { key: string; message: string },
+): { key: string; message: string } {
+  const values = resolved.values;
+  const explicit = Object.hasOwn(config, "enable.idempotence");
+  const transactional = values["transactional.id"] !== null;
+  if (transactional && (!explicit || values["enable.idempotence"] === false)) {
+    return {
+      key: explicit ? "enable.idempotence" : "transactional.id",
+      message: "Cannot set a transactional.id without also enabling idempotence.",
+    };
+  }
+  if (values.retries === 0) {
+    return {
+      key: "retries",
+      message: "Must set retries to non-zero when using the idempotent producer.",
+    };
+  }
+  if (values.acks !== "all" && values.acks !== "-1") {
+    return {
+      key: "acks",
+      message:
+        "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
+    };
+  }
+  const inFlight = values["max.in.flight.requests.per.connection"];
+  if (typeof inFlight === "number" && inFlight > 5) {
+    return {
+      key: "max.in.flight.requests.per.connection",
+      message: `To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most 5. Current value is ${inFlight}.`,
+    };
+  }
+  return issue;
+}
+
+const DID_YOU_MEAN = /; did you mean `([^`]+)`\?$/;
+
+/** validateConfig's "; did you mean `x`?" becomes the issue's suggestion (printed once). */
+function splitSuggestion(text: string): { message: string; suggestion?: string } {
+  const match = DID_YOU_MEAN.exec(text);
+  if (match === null) return { message: text };
+  return { message: text.slice(0, match.index), suggestion: match[1]! };
 }
 
 /** "1, 2, 3, producer-1" or the first 12 and a count. */

@@ -13,9 +13,11 @@
  * plain words what an alternative or a pattern expects.
  *
  * Every object is closed (`additionalProperties: false`) except the Kafka `config` maps, whose
- * keys are Kafka's own and are checked later against a config registry.
+ * keys are Kafka's own: the loader checks them against Kafka's definitions for the scenario's
+ * version profile (sim/kafka/config-defs.ts), which a JSON Schema could only copy.
  */
 import { type Static, type TOptional, type TSchema, Type } from "@sinclair/typebox";
+import { DEFAULT_VERSION, KAFKA_VERSIONS, type KafkaVersion } from "../kafka/version.ts";
 import {
   BANDWIDTH_PATTERN,
   BYTE_RATE_PATTERN,
@@ -28,7 +30,8 @@ export const SCHEMA_ID = "urn:kafkasim:scenario:v1";
 
 export const DISK_PROFILES = ["hdd", "ssd", "nvme"] as const;
 export const NETWORK_PROFILES = ["1GbE", "10GbE", "25GbE"] as const;
-export const VERSION_PROFILES = ["4.1", "3.6", "2.8", "0.10"] as const;
+/** Every Kafka release line the simulator models (sim/kafka/version.ts), oldest first. */
+export const VERSION_PROFILES = KAFKA_VERSIONS;
 export const CLUSTER_MODES = ["kraft", "zookeeper"] as const;
 export const CRASH_MODES = ["process", "power"] as const;
 export const TRANSFER_MODES = ["sendfile", "copy", "tls"] as const;
@@ -57,7 +60,7 @@ export const CHECKER_NAMES = [
 
 export type DiskProfile = (typeof DISK_PROFILES)[number];
 export type NetworkProfile = (typeof NETWORK_PROFILES)[number];
-export type VersionProfile = (typeof VERSION_PROFILES)[number];
+export type VersionProfile = KafkaVersion;
 export type ClusterMode = (typeof CLUSTER_MODES)[number];
 export type CrashMode = (typeof CRASH_MODES)[number];
 export type TransferMode = (typeof TRANSFER_MODES)[number];
@@ -254,7 +257,8 @@ const Cluster = Obj(
     version: Opt(
       Type.Union([StringEnum(VERSION_PROFILES, "A Kafka version profile."), Type.Number()], {
         description:
-          'Kafka version profile: defaults and behaviours. "4.1" (default), "3.6", "2.8", "0.10". ' +
+          `Kafka version profile: defaults and behaviours, one per release line from ` +
+          `"${VERSION_PROFILES[0]}" to "${VERSION_PROFILES.at(-1)}" (default "${DEFAULT_VERSION}"). ` +
           "Quote it: as a YAML number 0.10 reads as 0.1.",
         "x-kind": "version",
       }),

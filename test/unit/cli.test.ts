@@ -125,9 +125,13 @@ describe("cli: kafkasim describe", () => {
   it("prints kafka-topics.sh --describe at a moment: the new leader after fencing", async () => {
     const io = capture();
     expect(await main(["describe", "scenarios/leader-failover.yaml", "--at", "14s"], io)).toBe(0);
-    expect(io.out).toContain("\tTopic: orders\tPartition: 0\tLeader: 2\tReplicas: 1,2,3\tIsr: 2,3\t");
+    expect(io.out).toContain(
+      "\tTopic: orders\tPartition: 0\tLeader: 2\tReplicas: 1,2,3\tIsr: 2,3\t",
+    );
     const before = capture();
-    expect(await main(["describe", "scenarios/leader-failover.yaml", "--at", "1s"], before)).toBe(0);
+    expect(await main(["describe", "scenarios/leader-failover.yaml", "--at", "1s"], before)).toBe(
+      0,
+    );
     expect(before.out).toContain("\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1,2,3\t");
   });
 

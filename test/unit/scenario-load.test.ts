@@ -500,9 +500,12 @@ describe("scenario loader: errors name file, line, column and path", () => {
       message: 'YAML reads 0.10 as the number 0.1: write the version in quotes, "0.10"',
       suggestion: '"0.10"',
     });
-    expect(issueOf('name: x\ncluster: {version: "4.0"}\n').message).toBe(
-      'must be a version profile: "4.1", "3.6", "2.8" or "0.10"; got `4.0`',
-    );
+    // Every release line from 0.10 to 4.1 is a profile; past the newest, the newest is suggested.
+    expect(issueOf('name: x\ncluster: {version: "4.2"}\n')).toMatchObject({
+      path: "cluster.version",
+      message: "Kafka 4.2 is newer than the newest modelled version, 4.1",
+      suggestion: "4.1",
+    });
   });
 
   it("semantic checks: mode per version, roles, names, times", () => {
