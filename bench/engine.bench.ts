@@ -8,7 +8,7 @@
  * requires), then schedules exactly one live successor, so the number of live events stays at
  * 10,000: mostly a follow-up timer after a delay drawn from the actor's RNG stream, sometimes a
  * message to another actor (an event for that actor), and sometimes it also cancels its timeout
- * and arms a new one (the cancelled entry stays in the heap until popped, as in real runs).
+ * and arms a new one (the cancelled event leaves the queue, as a response's timeout does).
  */
 import type { Actor, SimEvent } from "../sim/engine/engine.ts";
 import { Engine } from "../sim/engine/engine.ts";

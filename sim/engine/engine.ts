@@ -11,7 +11,12 @@
  *
  * Actors have an incarnation number. Crashing a process bumps it, and every event still queued for
  * the old incarnation (its timers, its pending work) is dropped when popped, as a dead process's
- * timers die with it.
+ * timers die with it. A cancelled event leaves the queue at once.
+ *
+ * Speed (bench/README.md measures it against a bare binary-heap loop): the queue is a flat-array
+ * heap (event-queue.ts); a queued event also carries two plain numbers, its target's slot index
+ * and its queue slot, so neither popping nor cancelling looks anything up by id; and scheduling
+ * for the running actor (most events) skips the id lookup too.
  */
 import { assert, assertSafeInt, SimAssertionError } from "./assert.ts";
 import { EventQueue } from "./event-queue.ts";
@@ -81,10 +86,25 @@ export interface EngineOptions {
   readonly limits?: Partial<RunLimits>;
 }
 
-/** An actor id's registration and incarnation; one Map lookup finds both on the hot path. */
+/**
+ * An actor id's registration and incarnation. Slots are numbered in creation order and never
+ * removed, so a queued event can name its target's slot by index: popping an event then needs no
+ * Map lookup by id.
+ */
 interface ActorSlot {
+  readonly id: string;
+  readonly index: number;
   actor: Actor | undefined;
   incarnation: number;
+}
+
+/**
+ * What the engine queues: an event plus the index of its target's slot and its own slot in the
+ * queue (for cancel), plain numbers, so the event stays plain data.
+ */
+interface QueuedEvent extends SimEvent {
+  readonly targetSlot: number;
+  queueSlot: number;
 }
 
 export class Engine {
@@ -96,10 +116,16 @@ export class Engine {
   private nowUs = 0;
   private nextSeq = 0;
   private processed = 0;
-  private readonly queue = new EventQueue<SimEvent>();
+  private readonly queue = new EventQueue<QueuedEvent>();
   private readonly slots = new Map<string, ActorSlot>();
+  private readonly slotList: ActorSlot[] = [];
   /** The slot of the event `liveHead()` returned last, so dispatch does not look it up again. */
   private headSlot: ActorSlot | undefined;
+  /**
+   * The slot `scheduleAt` used last, or the running actor's: most events are scheduled by an actor
+   * for itself, and this spares them the Map lookup by id.
+   */
+  private lastSlot: ActorSlot | undefined;
   private readonly invariants: Array<{ name: string; check: Invariant }> = [];
   private readonly validations: Array<{ name: string; check: Invariant }> = [];
 
@@ -122,17 +148,20 @@ export class Engine {
     return this.processed;
   }
 
-  /** Events still queued, including cancelled ones not yet popped. */
+  /**
+   * Events still queued: cancelled events leave at once; events of an ended incarnation stay until
+   * their time comes (they are dropped then).
+   */
   get pendingEvents(): number {
     return this.queue.size;
   }
 
   register(actor: Actor): void {
-    const slot = this.slots.get(actor.id);
-    assert(slot?.actor === undefined, () => `actor '${actor.id}' registered twice`);
-    // A slot may exist already, without an actor, if the id was killed before it registered.
-    if (slot === undefined) this.slots.set(actor.id, { actor, incarnation: 0 });
-    else slot.actor = actor;
+    // A slot may exist already, without an actor, if the id was killed or sent an event before
+    // it registered.
+    const slot = this.slotOf(actor.id);
+    assert(slot.actor === undefined, () => `actor '${actor.id}' registered twice`);
+    slot.actor = actor;
   }
 
   hasActor(id: string): boolean {
@@ -146,9 +175,18 @@ export class Engine {
 
   /** Ends the actor's current incarnation: every event already queued for it is dropped. */
   killIncarnation(id: string): void {
-    const slot = this.slots.get(id);
-    if (slot === undefined) this.slots.set(id, { actor: undefined, incarnation: 1 });
-    else slot.incarnation++;
+    this.slotOf(id).incarnation++;
+  }
+
+  /** The slot of an id, created (without an actor, incarnation 0) on first use. */
+  private slotOf(id: string): ActorSlot {
+    let slot = this.slots.get(id);
+    if (slot === undefined) {
+      slot = { id, index: this.slotList.length, actor: undefined, incarnation: 0 };
+      this.slots.set(id, slot);
+      this.slotList.push(slot);
+    }
+    return slot;
   }
 
   /** Schedules an event at an absolute virtual time (not before now). */
@@ -163,17 +201,23 @@ export class Engine {
     if (atUs < this.nowUs) {
       throw new SimAssertionError(`cannot schedule ${kind} in the past (${atUs} < ${this.nowUs})`);
     }
-    const slot = this.slots.get(target);
-    const event: SimEvent<K, P> = {
+    let slot = this.lastSlot;
+    if (slot === undefined || slot.id !== target) {
+      slot = this.slotOf(target);
+      this.lastSlot = slot;
+    }
+    const event: QueuedEvent & SimEvent<K, P> = {
       at: atUs,
       seq: this.nextSeq++,
       target,
       kind,
       payload,
-      incarnation: slot === undefined ? 0 : slot.incarnation,
+      incarnation: slot.incarnation,
       cancelled: false,
+      targetSlot: slot.index,
+      queueSlot: -1,
     };
-    this.queue.push(event);
+    event.queueSlot = this.queue.push(event);
     return event;
   }
 
@@ -189,9 +233,17 @@ export class Engine {
     return this.scheduleAt(this.nowUs + delayUs, target, kind, payload);
   }
 
-  /** Cancels a scheduled event; cancelling twice or after it ran is harmless. */
+  /**
+   * Cancels a scheduled event: it leaves the queue now (a cancelled request timeout does not wait
+   * in the heap for its time to come). Cancelling twice, after it ran, or undefined is harmless.
+   */
   cancel(handle: EventHandle | undefined): void {
-    if (handle !== undefined) handle.cancelled = true;
+    if (handle === undefined || handle.cancelled) return;
+    handle.cancelled = true;
+    const queueSlot = (handle as Partial<QueuedEvent>).queueSlot;
+    // remove() checks the slot still holds this event: after it ran, the slot may hold another.
+    if (queueSlot !== undefined && queueSlot >= 0)
+      this.queue.remove(handle as QueuedEvent, queueSlot);
   }
 
   /**
@@ -199,17 +251,22 @@ export class Engine {
    * network delivering a message it carried). Returns false if the actor does not exist.
    */
   deliverNow<K extends string, P>(target: string, kind: K, payload: P): boolean {
-    const actor = this.slots.get(target)?.actor;
-    if (actor === undefined) return false;
-    actor.handle({
+    const slot = this.slots.get(target);
+    const actor = slot?.actor;
+    if (slot === undefined || actor === undefined) return false;
+    // The same shape as a queued event, so handlers see one kind of object.
+    const event: QueuedEvent = {
       at: this.nowUs,
       seq: -1,
       target,
       kind,
       payload,
-      incarnation: this.incarnation(target),
+      incarnation: slot.incarnation,
       cancelled: false,
-    });
+      targetSlot: slot.index,
+      queueSlot: -1,
+    };
+    actor.handle(event);
     return true;
   }
 
@@ -258,6 +315,7 @@ export class Engine {
     }
     this.nowUs = event.at;
     this.processed++;
+    this.lastSlot = slot;
     actor.handle(event);
     const invariants = this.invariants;
     for (let i = 0; i < invariants.length; i++) {
@@ -324,14 +382,13 @@ export class Engine {
    */
   private liveHead(): SimEvent | undefined {
     const queue = this.queue;
-    const slots = this.slots;
+    const slotList = this.slotList;
     for (;;) {
       const head = queue.peek();
       if (head === undefined) return undefined;
       if (!head.cancelled) {
-        const slot = slots.get(head.target);
-        // An id with no slot has never been killed: its incarnation is 0.
-        if (head.incarnation === (slot === undefined ? 0 : slot.incarnation)) {
+        const slot = slotList[head.targetSlot]!;
+        if (head.incarnation === slot.incarnation) {
           this.headSlot = slot;
           return head;
         }

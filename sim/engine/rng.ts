@@ -7,7 +7,11 @@
  * The generator is seedrandom's Alea, a multiply-with-carry generator whose seeding hash and steps
  * use only exact double arithmetic and 32-bit integer operations, so every JavaScript engine
  * produces the same numbers. Its state is four plain numbers, so a stream saves and restores
- * exactly, also through JSON or structuredClone, for checkpoints and time travel.
+ * exactly, also through JSON or structuredClone, for checkpoints and time travel. seedrandom seeds
+ * the stream (its Mash hash of the key); the steps themselves run here, on four fields of the
+ * stream, because draws sit on the simulator's hot path (several per event) and seedrandom's
+ * closures cost more than the arithmetic. They are Alea's steps exactly: next() returns what
+ * seedrandom's double() would (53 bits from two steps), and chance() uses a single step (32 bits).
  *
  * The key is `kafkasim\0<seed>\0<name>\1`: a separator and a terminator, so that no two
  * (seed, name) pairs share a key ('ab' and 'abab' differ; seedrandom's default ARC4 would treat
@@ -18,14 +22,13 @@
  * `intBetween`, `pick`, `exponential`, ...); the distributions use detmath, never Math.log.
  */
 import seedrandom from "seedrandom";
-import { assert } from "./assert.ts";
+import { assert, SimAssertionError } from "./assert.ts";
 import { detLog, detPow } from "./detmath.ts";
 
 /** A stream's saved state: opaque to callers, plain data (structured-clone- and JSON-safe). */
 export type RngState = unknown;
 
 type AleaState = seedrandom.State.Alea;
-type AleaPrng = seedrandom.StatefulPRNG<AleaState>;
 
 // Characters that frame the key; forbidding them in seeds and names keeps the key unambiguous.
 const KEY_SEPARATOR = "\u0000";
@@ -86,9 +89,15 @@ function toAleaState(state: RngState, name: string): AleaState {
   return copy;
 }
 
-function createPrng(key: string, state: AleaState | undefined): AleaPrng {
-  return seedrandom.alea(key, { state: state ?? true });
+/** The state seedrandom's Mash hash derives from the key: where a fresh stream starts. */
+function seededState(key: string): AleaState {
+  return seedrandom.alea(key, { state: true }).state();
 }
+
+// Alea's constants (seedrandom's alea.js): the multiplier, 2^-32, and 2^-53 for double().
+const ALEA_MULTIPLIER = 2091639;
+const TWO_POW_MINUS_32 = 2.3283064365386963e-10;
+const TWO_POW_MINUS_53 = 1.1102230246251565e-16;
 
 // Zipf cumulative distributions, keyed by `${n}|${s}`, in insertion order for eviction.
 const zipfCdfs = new Map<string, Float64Array>();
@@ -119,49 +128,97 @@ function zipfCdf(n: number, s: number): Float64Array {
 
 export class RngStream {
   readonly name: string;
-  private readonly key: string;
-  private prng: AleaPrng;
+  /** Where this stream starts from its seed (resetToSeed returns here). */
+  private readonly seeded: AleaState;
+  // Alea's state, as in seedrandom: the carry and the last three outputs. Initialized here as
+  // numbers (not left to the constructor), so V8 keeps them as unboxed number fields: a field that
+  // starts as undefined would allocate a new heap number on every store.
+  private c = 0;
+  private s0 = 0.5;
+  private s1 = 0.5;
+  private s2 = 0.5;
 
   constructor(seed: number | string, name: string, state?: RngState) {
     assertSeed(seed);
     assertStreamName(name);
     this.name = name;
-    this.key = streamKey(seed, name);
-    this.prng = createPrng(this.key, state === undefined ? undefined : toAleaState(state, name));
+    this.seeded = seededState(streamKey(seed, name));
+    const start = state === undefined ? this.seeded : toAleaState(state, name);
+    this.c = start.c;
+    this.s0 = start.s0;
+    this.s1 = start.s1;
+    this.s2 = start.s2;
   }
 
   /** Why: the one source of uniform draws that every other method builds on. */
   next(): number {
-    // double() joins two Alea outputs into 53 random bits; its largest value is 1 - 2^-53.
-    const u = this.prng.double();
-    assert(u >= 0 && u < 1, () => `stream "${this.name}" drew ${u}, outside [0, 1)`);
+    // seedrandom's double(): two Alea steps, the first output plus 21 bits of the second, 53
+    // random bits in all; its largest value is 1 - 2^-53. Each step is
+    //   t = 2091639 * s0 + c * 2^-32;  (s0, s1, s2) = (s1, s2, t - (c = t | 0)),
+    // written out so both steps run on locals and the fields are written once.
+    let t = ALEA_MULTIPLIER * this.s0 + this.c * TWO_POW_MINUS_32;
+    let c = t | 0;
+    const first = t - c;
+    t = ALEA_MULTIPLIER * this.s1 + c * TWO_POW_MINUS_32;
+    c = t | 0;
+    const second = t - c;
+    this.s0 = this.s2;
+    this.s1 = first;
+    this.s2 = second;
+    this.c = c;
+    const u = first + ((second * 0x200000) | 0) * TWO_POW_MINUS_53;
+    // A plain `if` rather than assert(): no message closure is allocated on this hot path.
+    if (!(u >= 0 && u < 1)) {
+      throw new SimAssertionError(`stream "${this.name}" drew ${u}, outside [0, 1)`);
+    }
+    return u;
+  }
+
+  /**
+   * One Alea step: 32 random bits, a multiple of 2^-32 in [0, 1). Half the cost of next(), for the
+   * draws that need no more bits (chance).
+   */
+  private next32(): number {
+    const t = ALEA_MULTIPLIER * this.s0 + this.c * TWO_POW_MINUS_32;
+    const c = t | 0;
+    const u = t - c;
+    this.s0 = this.s1;
+    this.s1 = this.s2;
+    this.s2 = u;
+    this.c = c;
     return u;
   }
 
   /** Why: a yes/no fault or event decision, such as "drop this packet", read as a predicate. */
   chance(p: number): boolean {
-    assert(p >= 0 && p <= 1, () => `chance(p) needs p in [0, 1], got ${p}`);
-    // Always draws, even for p = 0 or 1, so changing a probability never shifts later draws.
-    return this.next() < p;
+    if (!(p >= 0 && p <= 1)) throw new SimAssertionError(`chance(p) needs p in [0, 1], got ${p}`);
+    // Always draws, and always one step, even for p = 0 or 1, so changing a probability never
+    // shifts later draws. 32 bits resolve p to 2^-32 (about 2.3e-10): the probability is p rounded
+    // up to a multiple of 2^-32.
+    return this.next32() < p;
   }
 
   /** Why: picking a count, an index or a delay in whole units, both bounds included. */
   intBetween(lo: number, hi: number): number {
-    assert(
-      Number.isSafeInteger(lo) && Number.isSafeInteger(hi),
-      () => `intBetween needs safe integers, got ${lo}, ${hi}`,
-    );
-    assert(lo <= hi, () => `intBetween needs lo <= hi, got ${lo} > ${hi}`);
-    assert(Number.isSafeInteger(hi - lo), () => `intBetween range too wide: ${lo}..${hi}`);
+    // Plain `if`s rather than assert(): no message closures are allocated on this hot path.
+    if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) {
+      throw new SimAssertionError(`intBetween needs safe integers, got ${lo}, ${hi}`);
+    }
+    if (lo > hi) throw new SimAssertionError(`intBetween needs lo <= hi, got ${lo} > ${hi}`);
+    if (!Number.isSafeInteger(hi - lo)) {
+      throw new SimAssertionError(`intBetween range too wide: ${lo}..${hi}`);
+    }
     const count = hi - lo + 1; // at most 2^53, exact
-    // For a count near 2^53 the product can round up to count itself; clamp to the last value.
+    // 53 bits whatever the range (32 would skew wide ranges), so a changed range does not shift
+    // later draws either. For a count near 2^53 the product can round up to count itself; clamp
+    // to the last value.
     const offset = Math.min(Math.floor(this.next() * count), count - 1);
     return lo + offset;
   }
 
   /** Why: choosing one of a set (a victim broker, a target partition) uniformly. */
   pick<T>(items: readonly T[]): T {
-    assert(items.length > 0, "pick needs a non-empty array");
+    if (items.length === 0) throw new SimAssertionError("pick needs a non-empty array");
     return items[this.intBetween(0, items.length - 1)] as T;
   }
 
@@ -231,17 +288,26 @@ export class RngStream {
 
   /** Why: checkpoints; the state continues exactly where this stream stands. */
   saveState(): RngState {
-    return this.prng.state();
+    // The shape and key order of seedrandom's own state(), so saved states stay interchangeable.
+    const state: AleaState = { c: this.c, s0: this.s0, s1: this.s1, s2: this.s2 };
+    return state;
   }
 
   /** Why: seeking back in time; same object afterwards, so holders of the stream keep it. */
   restoreState(state: RngState): void {
-    this.prng = createPrng(this.key, toAleaState(state, this.name));
+    this.setState(toAleaState(state, this.name));
   }
 
   /** Why: a checkpoint taken before this stream existed means it restarts from its seed. */
   resetToSeed(): void {
-    this.prng = createPrng(this.key, undefined);
+    this.setState(this.seeded);
+  }
+
+  private setState(state: AleaState): void {
+    this.c = state.c;
+    this.s0 = state.s0;
+    this.s1 = state.s1;
+    this.s2 = state.s2;
   }
 }
 
