@@ -97,12 +97,18 @@ const LIST: CommandSpec = {
 const BENCH: CommandSpec = {
   name: "bench",
   summary: "Run the benchmarks (same as npm run bench).",
-  usage: "kafkasim bench [--json] [--short]",
+  usage: "kafkasim bench [--json] [--short] [--only NAME]",
   minPositionals: 0,
   maxPositionals: 0,
   options: [
     { name: "json", takes: "flag", describe: "print one JSON object" },
     { name: "short", takes: "flag", describe: "small sizes (CI)" },
+    {
+      name: "only",
+      takes: "value",
+      valueName: "NAME",
+      describe: "run one benchmark (engine, infra, replication, scale)",
+    },
   ],
 };
 
