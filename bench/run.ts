@@ -11,6 +11,9 @@
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { engineBench } from "./engine.bench.ts";
+import { infraBench } from "./infra.bench.ts";
+import { replicationBench } from "./replication.bench.ts";
+import { scaleBench } from "./scale.bench.ts";
 
 /** What a benchmark gets from the runner: its mode and the timing helpers. */
 export interface BenchContext {
@@ -38,6 +41,23 @@ export const BENCHES: readonly BenchEntry[] = [
     name: "engine",
     description: "engine events/s on 10,000 pending timers and messages vs a bare binary heap",
     run: (ctx) => ({ ...engineBench(ctx) }),
+  },
+  {
+    name: "infra",
+    description: "network + disk micro-workload: 8 hosts replicating batches through page caches",
+    run: (ctx) => ({ ...infraBench(ctx) }),
+  },
+  {
+    name: "replication",
+    description:
+      "3 brokers, 6 partitions RF 3, acks=all, 20 MB/s of 1 KiB records: virtual s per wall s, events/s, peak heap",
+    run: (ctx) => ({ ...replicationBench(ctx) }),
+  },
+  {
+    name: "scale",
+    description:
+      "100 brokers, 100,000 partitions RF 3 (short: 10, 2,000), one broker crash: wall time and memory until every partition has a leader again",
+    run: (ctx) => scaleBench(ctx),
   },
 ];
 
