@@ -15,10 +15,11 @@ import { DISK_PROFILES, NIC_PROFILES } from "../../sim/infra/hardware.ts";
 import { type CrashMode, Host } from "../../sim/infra/host.ts";
 import type { NetDelivery, NetDisconnect, NetMessage } from "../../sim/infra/network.ts";
 import { Network } from "../../sim/infra/network.ts";
+import { bootstrapMetadataLog } from "../../sim/kafka/bootstrap.ts";
 import { Broker, type BrokerSnapshot } from "../../sim/kafka/broker/broker.ts";
 import type { PartitionSnapshot } from "../../sim/kafka/broker/replica-manager.ts";
 import { type ResolvedConfig, resolveBrokerConfig } from "../../sim/kafka/config.ts";
-import { deriveTopicId, type MetadataRecord } from "../../sim/kafka/metadata/image.ts";
+import { FIXED_ZERO_RNG } from "../../sim/kafka/metadata/placement.ts";
 import {
   HEADER_BYTES,
   type ProduceRequest,
@@ -61,41 +62,19 @@ export function bootstrapLog(
   brokerIds: readonly number[],
   topics: readonly TopicSpec[],
 ): MetadataLogEntry[] {
-  const records: MetadataRecord[] = [];
-  for (const id of brokerIds) {
-    const epoch = records.length;
-    records.push({ type: "RegisterBrokerRecord", brokerId: id, brokerEpoch: epoch, fenced: true });
-    records.push({ type: "UnfenceBrokerRecord", id, epoch });
-  }
-  topics.forEach((topic, i) => {
-    const topicId = deriveTopicId(topic.name, i);
-    records.push({ type: "TopicRecord", name: topic.name, topicId });
-    for (const [name, value] of Object.entries(topic.config ?? {}).sort()) {
-      records.push({
-        type: "ConfigRecord",
-        resourceType: "TOPIC",
-        resourceName: topic.name,
-        name,
-        value,
-      });
-    }
-    topic.assignment.forEach((replicas, partitionId) => {
-      records.push({
-        type: "PartitionRecord",
-        topicId,
-        partitionId,
-        replicas: replicas.slice(),
-        isr: replicas.slice(),
-        removingReplicas: [],
-        addingReplicas: [],
-        leader: replicas[0]!,
-        leaderRecoveryState: "RECOVERED",
-        leaderEpoch: 0,
-        partitionEpoch: 0,
-      });
-    });
-  });
-  return records.map((record, offset) => ({ offset, epoch: 1, record }));
+  const result = bootstrapMetadataLog(
+    brokerIds.map((id) => ({ id, rack: null })),
+    topics.map((t) => ({
+      name: t.name,
+      partitions: t.assignment.length,
+      replicationFactor: t.assignment[0]?.length ?? 0,
+      config: t.config ?? {},
+      assignment: t.assignment,
+    })),
+    FIXED_ZERO_RNG,
+  );
+  if (!result.ok) throw new Error(`bad harness topic ${result.topic}: ${result.message}`);
+  return result.log;
 }
 
 /** Runs closures at given virtual times (before model events at the same time if queued first). */
