@@ -23,11 +23,7 @@ import { type BootstrapBroker, type BootstrapTopic, bootstrapMetadataLog } from 
 import { Broker, type BrokerSnapshot } from "./broker/broker.ts";
 import { type ResolvedConfig, resolveBrokerConfig } from "./config.ts";
 import { ControllerNode } from "./controller/controller-node.ts";
-import {
-  ControllerRole,
-  type ControllerSnapshot,
-  isControllerTimer,
-} from "./controller/controller-role.ts";
+import { ControllerRole, type ControllerSnapshot } from "./controller/controller-role.ts";
 import type { MetadataImage } from "./metadata/image.ts";
 import type { KafkaVersion } from "./version.ts";
 
@@ -75,7 +71,7 @@ export class KafkaCluster {
 
   constructor(
     private readonly engine: Engine,
-    private readonly network: Network,
+    network: Network,
     readonly spec: KafkaClusterSpec,
   ) {
     const boot = bootstrapMetadataLog(spec.brokers, spec.topics, engine.rng.stream("placement"));
