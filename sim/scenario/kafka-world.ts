@@ -3,26 +3,64 @@
  * carries out the Kafka actions of the timeline (controlled shutdown, topic and config changes,
  * elections, reassignments, Kafka's command-line tools) and evaluates `partition` expectations
  * against the metadata truth (the active controller's committed image).
+ *
+ * Producers: a `clients:` producer with a workload runs on the SyntheticProducer (keyless,
+ * round-robin over the topic's partitions, fixed rate, one batch in flight per partition). Its
+ * Kafka configs are resolved for the cluster's version (so 0.10's acks=1 and retries=0 defaults
+ * apply) and mapped to the producer's options; linger.ms and the rest are ignored. Sends and
+ * outcomes go to a HistoryRecorder, the replicas' side comes from the trace (TraceHistoryReader),
+ * and at the end of the run `history()` adds the final state of every partition's replicas for the
+ * checkers. Simplified: a `count` workload stops making batches at the time the rate reaches the
+ * count (rounded up to whole batches); `arrival` is always fixed.
  */
 
+import {
+  type FinalPartition,
+  type FinalReplica,
+  type FinalState,
+  finalBatchOf,
+  type History,
+  HistoryRecorder,
+  TraceHistoryReader,
+} from "../check/history.ts";
 import { ADMIN_NODE, AdminClient } from "../client/admin.ts";
+import { SyntheticProducer, type SyntheticProducerConfig } from "../client/synthetic-producer.ts";
 import type { Engine } from "../engine/engine.ts";
 import { Host } from "../infra/host.ts";
 import type { Network } from "../infra/network.ts";
 import { ClusterBuildError, KafkaCluster, type MachineSpec } from "../kafka/cluster.ts";
-import { configNumber, resolveTopicConfig } from "../kafka/config.ts";
+import {
+  configNumber,
+  configNumberOrNull,
+  configString,
+  resolveClientConfig,
+  resolveTopicConfig,
+} from "../kafka/config.ts";
 import type { MetadataImage } from "../kafka/metadata/image.ts";
 import { versionProfile } from "../kafka/version.ts";
 import { describeTopics, type ToolOutput } from "../tools/kafka-topics-describe.ts";
 import { ScenarioError } from "./errors.ts";
-import type { Action, ClusterSpec, PartitionExpectation, Scenario, TopicSpec } from "./load.ts";
+import type {
+  Action,
+  ClusterSpec,
+  PartitionExpectation,
+  ProducerSpec,
+  Scenario,
+  TopicSpec,
+} from "./load.ts";
+
+/** Value size of a workload that gives none (bytes). */
+export const DEFAULT_VALUE_SIZE_BYTES = 1024;
 
 export class KafkaWorld {
   readonly cluster: KafkaCluster;
   readonly admin: AdminClient;
+  readonly recorder = new HistoryRecorder();
+  /** The scenario's producers by client id, in the file's order. */
+  readonly producers = new Map<string, SyntheticProducer>();
 
   constructor(
-    engine: Engine,
+    private readonly engine: Engine,
     network: Network,
     private readonly scenario: Scenario,
     spec: ClusterSpec,
@@ -67,23 +105,107 @@ export class KafkaWorld {
     }
     new Host(engine, network, { name: ADMIN_NODE, ...machine, disks: machine.disks.slice(0, 1) });
     this.admin = new AdminClient(engine, network, this.cluster.voters);
+    const reader = new TraceHistoryReader(this.recorder);
+    engine.trace.subscribe((e) => reader.observe(e));
+    for (const client of scenario.clients) {
+      if (client.type !== "producer" || client.workload === null) continue;
+      this.producers.set(
+        client.id,
+        new SyntheticProducer(engine, network, {
+          ...producerOptions(client, spec, scenario.durationUs),
+          bootstrap: spec.brokers.map((b) => b.id),
+          history: this.recorder,
+          machine: { ...machine, disks: machine.disks.slice(0, 1) },
+        }),
+      );
+    }
   }
 
   boot(): void {
     this.cluster.boot();
+    for (const producer of this.producers.values()) producer.boot();
+  }
+
+  /** Every partition's leader and replicas' logs as they stand now (undefined: no active controller). */
+  finalState(): FinalState | undefined {
+    const image = this.image();
+    if (image === undefined) return undefined;
+    const partitions: FinalPartition[] = [];
+    for (const name of image.sortedTopicNames()) {
+      const topic = image.topicByName(name)!;
+      topic.partitions.forEach((state, partition) => {
+        const replicas: FinalReplica[] = [];
+        for (const id of [...state.replicas].sort((a, b) => a - b)) {
+          const broker = this.cluster.brokers.get(id);
+          const snap = broker
+            ?.snapshot()
+            .partitions.find((p) => p.topic === name && p.partition === partition);
+          if (broker === undefined || snap === undefined) continue;
+          replicas.push({
+            broker: id,
+            leo: snap.leo,
+            hw: snap.hw,
+            logStartOffset: snap.logStartOffset,
+            batches: broker.logBatches(name, partition).map(finalBatchOf),
+          });
+        }
+        const leader = state.leader >= 0 ? state.leader : null;
+        const leaderReplica = replicas.find((r) => r.broker === leader);
+        partitions.push({
+          topic: name,
+          partition,
+          leader,
+          hw: leaderReplica?.hw ?? 0,
+          logStartOffset: leaderReplica?.logStartOffset ?? 0,
+          replicas,
+        });
+      });
+    }
+    return { atUs: this.engine.now, partitions };
+  }
+
+  /** The run's history with the final state taken now; undefined while no controller is active. */
+  history(nowUs: number): History | undefined {
+    const final = this.finalState();
+    if (final === undefined) return undefined;
+    this.recorder.setFinal(final);
+    return this.recorder.history(nowUs);
   }
 
   /** Carries out a Kafka action; returns false for actions this layer does not own. */
   perform(a: Action): boolean {
     switch (a.kind) {
-      case "crash":
+      case "crash": {
+        const producer = this.producers.get(a.node);
+        if (producer !== undefined) {
+          producer.host.crash(a.mode);
+          return true;
+        }
         if (!this.cluster.hosts.has(a.node)) return false;
         this.cluster.crash(a.node, a.mode);
         return true;
-      case "restart":
+      }
+      case "restart": {
+        const producer = this.producers.get(a.node);
+        if (producer !== undefined) {
+          producer.host.restart();
+          return true;
+        }
         if (!this.cluster.hosts.has(a.node)) return false;
         this.cluster.restart(a.node);
         return true;
+      }
+      case "start":
+      case "stop":
+      case "kill": {
+        const producer = this.producers.get(a.client);
+        if (producer === undefined) return false;
+        // kill: a crash of the client's process; start: after a kill, the process comes back.
+        if (a.kind === "kill") producer.host.crash("process");
+        else if (a.kind === "stop") producer.stop();
+        else if (!producer.host.isUp) producer.host.restart();
+        return true;
+      }
       case "shutdown":
         this.cluster.shutdown(Number(a.node));
         return true;
@@ -247,6 +369,55 @@ export class KafkaWorld {
     const n = this.image()?.topicByName(topic)?.partitions.length ?? 0;
     return Array.from({ length: n }, (_, p) => ({ topic, partition: p }));
   }
+}
+
+/** A producer client's options for the SyntheticProducer, from its workload and Kafka configs. */
+function producerOptions(client: ProducerSpec, spec: ClusterSpec, durationUs: number) {
+  const w = client.workload!;
+  const cfg = resolveClientConfig("producer", spec.version, client.config);
+  const valueBytes = w.valueSizeBytes ?? DEFAULT_VALUE_SIZE_BYTES;
+  // Records per second × value size, rounded up to a whole byte per second.
+  const bytesPerSec =
+    "bytesPerSec" in w.rate
+      ? Math.ceil(w.rate.bytesPerSec)
+      : Math.ceil(w.rate.recordsPerSec * valueBytes);
+  const acksText = configString(cfg, "acks") ?? "all";
+  const acks: -1 | 0 | 1 = acksText === "0" ? 0 : acksText === "1" ? 1 : -1;
+  const config: { -readonly [K in keyof SyntheticProducerConfig]?: SyntheticProducerConfig[K] } = {
+    acks,
+  };
+  for (const name of [
+    "request.timeout.ms",
+    "delivery.timeout.ms",
+    "retries",
+    "retry.backoff.ms",
+    "retry.backoff.max.ms",
+    "buffer.memory",
+  ] as const) {
+    // Configs the version does not have (delivery.timeout.ms before 2.1) keep the model's default.
+    const value = Object.hasOwn(cfg.values, name) ? configNumberOrNull(cfg, name) : null;
+    if (value !== null) config[name] = Math.min(value, 2_147_483_647);
+  }
+  if (config["delivery.timeout.ms"] === undefined && config["request.timeout.ms"] !== undefined) {
+    // Before 2.1 there is no delivery timeout: retries bound a batch's life instead.
+    config["delivery.timeout.ms"] = Math.max(120_000, config["request.timeout.ms"]);
+  }
+  const batchBytes = Math.max(valueBytes, configNumberOrNull(cfg, "batch.size") ?? 16_384);
+  let stopAtUs = w.untilUs ?? undefined;
+  if (w.count !== null) {
+    // The time the rate reaches `count` records, rounded up to a whole microsecond.
+    stopAtUs = w.fromUs + Math.ceil((w.count * valueBytes * 1_000_000) / bytesPerSec);
+  }
+  return {
+    clientId: client.id,
+    topic: w.topic,
+    bytesPerSec,
+    recordBytes: valueBytes,
+    batchBytes,
+    config,
+    startAtUs: w.fromUs,
+    stopAtUs: stopAtUs ?? durationUs,
+  };
 }
 
 function stringify(

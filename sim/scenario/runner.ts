@@ -4,8 +4,14 @@
  * engine in slices up to the scenario's duration, and reports from the trace.
  *
  * The Kafka layer joins here as it lands; until then a scenario that needs it is rejected with a
- * located error instead of being run half-way.
+ * located error instead of being run half-way. Producers run (on the SyntheticProducer, see
+ * kafka-world.ts); consumers, keyed workloads and the checkers that read consumers' polls do not
+ * yet. At the end of a run with a cluster, the producer-side checkers judge the history and every
+ * verdict goes into `results.checks`; a `check` expectation decides `ok`.
  */
+
+import type { CheckerName } from "../check/checkers/common.ts";
+import { CHECKERS } from "../check/checkers/index.ts";
 import type { Actor, Engine, RunLimits, SimEvent } from "../engine/engine.ts";
 import { Engine as EngineImpl } from "../engine/engine.ts";
 import type { TraceEvent } from "../engine/trace.ts";
@@ -25,6 +31,7 @@ import { ScenarioError, type ScenarioIssue } from "./errors.ts";
 import { KafkaWorld } from "./kafka-world.ts";
 import type {
   Action,
+  CheckExpectation,
   DiskSpec,
   HostSpec,
   NetworkSpec,
@@ -145,7 +152,19 @@ const KAFKA_ACTIONS: ReadonlySet<Action["kind"]> = new Set<Action["kind"]>([
   "elect-leaders",
   "cli",
   "expect",
+  "start",
+  "stop",
+  "kill",
 ]);
+
+/** The checkers that judge a run without consumers: they read sends, outcomes and replicas. */
+export const PRODUCER_CHECKERS: readonly CheckerName[] = [
+  "no-lost-acked-writes",
+  "no-duplicates",
+  "order-per-key",
+  "no-divergence",
+  "hw-monotonic",
+];
 
 const DIRECTOR_ID = "scenario";
 
@@ -276,46 +295,147 @@ class Director implements Actor {
   }
 }
 
+/**
+ * Where a client's key is in the file: the line of `id: <client>`, then the first line after it
+ * (within that client's entry) that starts with `key:`. The loader keeps no locations for clients,
+ * so the text is searched; the client's line is the fallback, the `clients` key the last resort.
+ */
+function locateClient(
+  scenario: Scenario,
+  clientId: string,
+  key: string | null,
+  path: string,
+): ScenarioIssue {
+  const lines = scenario.source.text.split("\n");
+  const at = (index: number, column: number): ScenarioIssue => ({
+    file: scenario.source.file,
+    line: index + 1,
+    column: column + 1,
+    path,
+    message: "",
+  });
+  const idPattern = new RegExp(
+    `^(\\s*-?\\s*)id:\\s*["']?${escapeRegExp(clientId)}["']?\\s*(#.*)?$`,
+  );
+  const idLine = lines.findIndex((l) => idPattern.test(l));
+  if (idLine < 0) {
+    const clientsLine = lines.findIndex((l) => /^clients\s*:/.test(l));
+    return at(Math.max(0, clientsLine), 0);
+  }
+  const idColumn = lines[idLine]!.indexOf("id:");
+  if (key === null) return at(idLine, idColumn);
+  for (let i = idLine + 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const column = line.search(/\S/);
+    if (column < 0 || line.trimStart().startsWith("#")) continue;
+    // A line at or left of the client's keys (another client, or the next section) ends the entry.
+    if (column < idColumn || (column === idColumn - 2 && line.trimStart().startsWith("-"))) break;
+    const keyColumn = line.search(new RegExp(`\\b${escapeRegExp(key)}\\s*:`));
+    if (keyColumn >= 0) return at(i, keyColumn);
+  }
+  return at(idLine, idColumn);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 /** Rejects, with their locations, the actions and expectations this build cannot carry out yet. */
 function checkSupported(scenario: Scenario): void {
   const issues: ScenarioIssue[] = [];
   const hasCluster = scenario.cluster !== null;
+  const producers = new Set(
+    scenario.clients.filter((c) => c.type === "producer" && c.workload !== null).map((c) => c.id),
+  );
   for (const entry of scenario.timeline) {
     const a = entry.action;
+    const clientAction = a.kind === "start" || a.kind === "stop" || a.kind === "kill";
     const supported =
       HOST_ACTIONS.has(a.kind) ||
       (hasCluster &&
         KAFKA_ACTIONS.has(a.kind) &&
-        !(a.kind === "expect" && a.expectation.kind !== "partition"));
+        !(a.kind === "expect" && a.expectation.kind !== "partition") &&
+        !(clientAction && !producers.has(a.client)));
     if (!supported) {
       const what = a.kind === "expect" ? `expect ${a.expectation.kind}` : a.kind;
       issues.push({
         ...entry.source,
-        message: hasCluster
-          ? `the action \`${what}\` needs the clients (producers, consumers, groups), which this build does not run yet`
-          : `the action \`${what}\` needs a Kafka cluster (a \`cluster:\` section)`,
+        message: !hasCluster
+          ? `the action \`${what}\` needs a Kafka cluster (a \`cluster:\` section)`
+          : clientAction
+            ? `the action \`${what}\` applies to producers with a workload in this build; consumers come with the clients issue`
+            : `the action \`${what}\` needs the clients (consumers, groups, explicit records), which this build does not run yet`,
       });
     }
   }
-  if (scenario.clients.length > 0) {
+  scenario.clients.forEach((client, i) => {
+    if (client.type === "consumer") {
+      issues.push({
+        ...locateClient(scenario, client.id, "type", `clients[${i}].type`),
+        message:
+          "consumers are not runnable in this build yet (they come with the clients issue); producers are",
+      });
+      return;
+    }
+    const w = client.workload;
+    if (w === null) {
+      issues.push({
+        ...locateClient(scenario, client.id, null, `clients[${i}]`),
+        message:
+          "a producer needs a `workload` in this build (explicit `produce` records come with the clients issue)",
+      });
+      return;
+    }
+    if (w.keys.kind !== "none") {
+      issues.push({
+        ...locateClient(scenario, client.id, "keys", `clients[${i}].workload.keys`),
+        message: `keys \`${w.keys.kind}\`: this build's producer sends keyless records round-robin; key-based partitioning arrives with the clients issue (use \`keys: none\`)`,
+      });
+    }
+    if (w.arrival !== "fixed") {
+      issues.push({
+        ...locateClient(scenario, client.id, "arrival", `clients[${i}].workload.arrival`),
+        message: `arrival \`${w.arrival}\` arrives with the clients issue; this build's producer makes records at a fixed rate`,
+      });
+    }
+  });
+  for (const e of scenario.expect) {
+    if (e.kind === "partition") continue;
+    if (e.kind === "check" && hasCluster && PRODUCER_CHECKERS.includes(e.check)) continue;
     issues.push({
-      file: scenario.source.file,
-      line: 1,
-      column: 1,
-      path: "clients",
+      ...e.source,
       message:
-        "producers and consumers are not runnable in this build yet (they come with the clients issue)",
+        e.kind === "check" && hasCluster
+          ? `the checker \`${e.check}\` reads what consumers polled or committed; consumers come with the clients issue (this build runs ${PRODUCER_CHECKERS.join(", ")})`
+          : e.kind === "check"
+            ? `the checker \`${e.check}\` needs a Kafka cluster (a \`cluster:\` section)`
+            : `expectations of kind \`${e.kind}\` need the clients and groups, which this build does not run yet`,
     });
   }
-  for (const e of scenario.expect) {
-    if (e.kind !== "partition") {
-      issues.push({
-        ...e.source,
-        message: `expectations of kind \`${e.kind}\` need the clients and checkers, which this build does not run yet`,
-      });
-    }
-  }
   if (issues.length > 0) throw new ScenarioError(issues);
+}
+
+/** A `check` expectation's verdict in words, from the checker's verdict. */
+function checkExpectationVerdict(
+  e: CheckExpectation,
+  verdict: { holds: boolean; detail: string } | undefined,
+): { what: string; ok: boolean } {
+  if (verdict === undefined) {
+    return {
+      what: `${e.check}: could not be judged (no active controller at the end of the run to read the final state from)`,
+      ok: false,
+    };
+  }
+  const expected = e.holds ? "expected to hold" : "expected to be violated";
+  const ok = verdict.holds === e.holds;
+  const outcome = verdict.holds
+    ? ok
+      ? "and it held"
+      : "but it held"
+    : ok
+      ? "and it was"
+      : "but it was violated";
+  return { what: `${e.check}: ${expected}, ${outcome}: ${verdict.detail}`, ok };
 }
 
 function diskProfileOf(spec: DiskSpec | null): DiskProfile {
@@ -430,6 +550,26 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   }
   if (boundMessage === undefined) for (const e of atEnd) director.expect(e);
   options.atEnd?.({ kafka });
+  const checks: RunResults["checks"] = [];
+  const checkExpectations = scenario.expect.filter(
+    (e): e is CheckExpectation => e.kind === "check",
+  );
+  if (kafka !== undefined && boundMessage === undefined) {
+    const history = kafka.history(engine.now);
+    const verdicts = new Map<CheckerName, { holds: boolean; detail: string }>();
+    if (history !== undefined) {
+      for (const name of PRODUCER_CHECKERS) {
+        const v = CHECKERS[name](history);
+        verdicts.set(name, v);
+        checks.push({ name, holds: v.holds, detail: v.detail });
+      }
+    }
+    for (const e of checkExpectations) {
+      const verdict = checkExpectationVerdict(e, verdicts.get(e.check));
+      record.expectations.push(verdict);
+      engine.trace.emit("scenario.expect", DIRECTOR_ID, { what: verdict.what, ok: verdict.ok });
+    }
+  }
   const broken = engine.validate();
   const results: RunResults = {
     name: scenario.name,
@@ -437,10 +577,14 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     virtualTimeUs: engine.now,
     events: engine.eventsProcessed,
     traceHash: engine.trace.hash(),
-    checks: broken.map((b) => ({ name: b.name, holds: false, detail: b.message })),
+    checks: [...checks, ...broken.map((b) => ({ name: b.name, holds: false, detail: b.message }))],
     expectations: record.expectations,
     cli: record.cli,
-    ok: boundMessage === undefined && broken.length === 0 && record.expectations.every((e) => e.ok),
+    ok:
+      boundMessage === undefined &&
+      broken.length === 0 &&
+      record.expectations.every((e) => e.ok) &&
+      (checkExpectations.length === 0 || kafka !== undefined),
   };
   return {
     results,

@@ -86,3 +86,23 @@ describe("replication: failover: unclean election", () => {
     expect(last(unclean.events)?.leader).toBe(3);
   });
 });
+
+describe("replication: failover: pre-KRaft profiles", () => {
+  it("fences a silent broker after zookeeper.session.timeout.ms in 0.10 (6 s) and 2.8 (18 s)", () => {
+    const fencedAt = (version: string) => {
+      // Broker 3, not the active controller (voter 1), so no controller failover adds its time.
+      const text = scenario("  - { at: 2s, crash: 3 }").replace(
+        'version: "4.1"',
+        `version: "${version}"`,
+      );
+      return run(text).events.find((e) => e.type === "broker.fenced" && e.broker === 3)?.t;
+    };
+    const old = fencedAt("0.10");
+    const newer = fencedAt("2.8");
+    // The last heartbeat is at most 2 s before the crash at 2 s.
+    expect(old).toBeGreaterThanOrEqual(6_000_000);
+    expect(old).toBeLessThanOrEqual(2_000_000 + 6_000_000 + 1_000_000);
+    expect(newer).toBeGreaterThanOrEqual(18_000_000);
+    expect(newer).toBeLessThanOrEqual(2_000_000 + 18_000_000 + 1_000_000);
+  });
+});

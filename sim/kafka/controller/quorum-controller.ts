@@ -561,8 +561,17 @@ export class QuorumController {
     };
   }
 
+  /**
+   * How long a broker may stay silent before it is fenced. Profiles before KRaft run with this
+   * controller as a stand-in for the ZooKeeper one (docs/fidelity.md): there a broker was alive
+   * while its ZooKeeper session held, so `zookeeper.session.timeout.ms` plays the part.
+   */
   private sessionTimeoutUs(): number {
-    return configNumber(this.brokerConfig(), "broker.session.timeout.ms") * 1000;
+    const cfg = this.brokerConfig();
+    const name = this.profile.modes.includes("kraft")
+      ? "broker.session.timeout.ms"
+      : "zookeeper.session.timeout.ms";
+    return configNumber(cfg, name) * 1000;
   }
 
   private imbalanceIntervalUs(): number {
