@@ -695,7 +695,11 @@ class StoryCollector {
         this.push({ atUs: t, kind: "event", text: `$ ${e.command}`, tool: true });
         return;
       case "scenario.expect":
-        this.push({ atUs: t, kind: "event", text: `${e.ok ? "✓" : "✗"} expected ${e.what}` });
+        this.push({
+          atUs: t,
+          kind: "event",
+          text: clip(`${e.ok ? "✓" : "✗"} expected ${e.what}`, 140),
+        });
         return;
       case "transfer.start":
         this.transfers.set(String(e.id), {
@@ -767,6 +771,11 @@ function describeFault(e: TraceEvent): string {
   return `${e.type}${fields ? ` ${fields}` : ""}`;
 }
 
+/** Long explanations stay whole in --json and in Expectations; the story and Checks clip them. */
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 export function formatBytes(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let v = bytes;
@@ -827,7 +836,8 @@ export function formatReport(report: RunReport): string {
   }
   if (r.checks.length > 0) {
     out.push("", "Checks");
-    for (const c of r.checks) out.push(`  ${c.holds ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`);
+    for (const c of r.checks)
+      out.push(`  ${c.holds ? "ok  " : "FAIL"} ${c.name}: ${clip(c.detail, 240)}`);
   }
   out.push(
     "",
