@@ -14,11 +14,9 @@
  * count (rounded up to whole batches); `arrival` is always fixed.
  */
 
+import { finalStateOfCluster } from "../check/final-state.ts";
 import {
-  type FinalPartition,
-  type FinalReplica,
   type FinalState,
-  finalBatchOf,
   type History,
   HistoryRecorder,
   TraceHistoryReader,
@@ -128,40 +126,7 @@ export class KafkaWorld {
 
   /** Every partition's leader and replicas' logs as they stand now (undefined: no active controller). */
   finalState(): FinalState | undefined {
-    const image = this.image();
-    if (image === undefined) return undefined;
-    const partitions: FinalPartition[] = [];
-    for (const name of image.sortedTopicNames()) {
-      const topic = image.topicByName(name)!;
-      topic.partitions.forEach((state, partition) => {
-        const replicas: FinalReplica[] = [];
-        for (const id of [...state.replicas].sort((a, b) => a - b)) {
-          const broker = this.cluster.brokers.get(id);
-          const snap = broker
-            ?.snapshot()
-            .partitions.find((p) => p.topic === name && p.partition === partition);
-          if (broker === undefined || snap === undefined) continue;
-          replicas.push({
-            broker: id,
-            leo: snap.leo,
-            hw: snap.hw,
-            logStartOffset: snap.logStartOffset,
-            batches: broker.logBatches(name, partition).map(finalBatchOf),
-          });
-        }
-        const leader = state.leader >= 0 ? state.leader : null;
-        const leaderReplica = replicas.find((r) => r.broker === leader);
-        partitions.push({
-          topic: name,
-          partition,
-          leader,
-          hw: leaderReplica?.hw ?? 0,
-          logStartOffset: leaderReplica?.logStartOffset ?? 0,
-          replicas,
-        });
-      });
-    }
-    return { atUs: this.engine.now, partitions };
+    return finalStateOfCluster(this.cluster, this.engine.now);
   }
 
   /** The run's history with the final state taken now; undefined while no controller is active. */

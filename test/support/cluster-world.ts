@@ -6,11 +6,9 @@
  * for timed actions, and the end-of-run FinalState the checkers read.
  */
 
+import { finalStateOfCluster } from "../../sim/check/final-state.ts";
 import {
-  type FinalPartition,
-  type FinalReplica,
   type FinalState,
-  finalBatchOf,
   type History,
   HistoryRecorder,
   TraceHistoryReader,
@@ -182,39 +180,9 @@ export class ClusterWorld {
    * log (the image's replicas that still host it, in id order) with its HW and LEO.
    */
   finalState(): FinalState {
-    const image = this.image();
-    const partitions: FinalPartition[] = [];
-    for (const name of image.sortedTopicNames()) {
-      const topic = image.topicByName(name)!;
-      topic.partitions.forEach((state, partition) => {
-        const replicas: FinalReplica[] = [];
-        for (const id of [...state.replicas].sort((a, b) => a - b)) {
-          const broker = this.cluster.brokers.get(id);
-          const snap = broker
-            ?.snapshot()
-            .partitions.find((p) => p.topic === name && p.partition === partition);
-          if (broker === undefined || snap === undefined) continue;
-          replicas.push({
-            broker: id,
-            leo: snap.leo,
-            hw: snap.hw,
-            logStartOffset: snap.logStartOffset,
-            batches: broker.logBatches(name, partition).map(finalBatchOf),
-          });
-        }
-        const leader = state.leader >= 0 ? state.leader : null;
-        const leaderReplica = replicas.find((r) => r.broker === leader);
-        partitions.push({
-          topic: name,
-          partition,
-          leader,
-          hw: leaderReplica?.hw ?? 0,
-          logStartOffset: leaderReplica?.logStartOffset ?? 0,
-          replicas,
-        });
-      });
-    }
-    return { atUs: this.engine.now, partitions };
+    const state = finalStateOfCluster(this.cluster, this.engine.now);
+    if (state === undefined) throw new Error("no active controller: no final state to read");
+    return state;
   }
 
   /** The history with the final state taken now (call once, at the end). */
