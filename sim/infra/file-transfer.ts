@@ -174,8 +174,13 @@ export class FileTransferAgent implements Actor {
     const position = s.order[seq]!;
     const file = `transfer/${s.req.id}`;
     const io = this.host.read(file, 0, position * s.chunkBytes, this.chunkSize(s, seq));
-    const at = io.ok ? io.doneAtUs : io.doneAtUs;
-    this.engine.scheduleAt(at, this.id, "chunk.read", { transferId: s.req.id, seq });
+    if (!io.ok) {
+      // A failed disk ends the transfer, as an IO error ends a real sendfile loop.
+      this.sending.delete(s.req.id);
+      this.engine.trace.emit("transfer.failed", this.host.name, { id: s.req.id, error: io.error });
+      return;
+    }
+    this.engine.scheduleAt(io.doneAtUs, this.id, "chunk.read", { transferId: s.req.id, seq });
   }
 
   private chunkRead(transferId: string, seq: number): void {

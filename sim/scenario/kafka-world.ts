@@ -31,6 +31,7 @@ import {
   configNumber,
   configNumberOrNull,
   configString,
+  resolveBrokerConfig,
   resolveClientConfig,
   resolveTopicConfig,
 } from "../kafka/config.ts";
@@ -64,11 +65,15 @@ export class KafkaWorld {
     spec: ClusterSpec,
     machine: MachineSpec,
   ) {
-    const brokerCount = spec.brokers.length;
-    const defaults = { partitions: 1, rf: Math.min(1, brokerCount) };
-    if (spec.controllers.kind === "zookeeper") {
-      // ZooKeeper mode is not built yet: its profiles run with the KRaft controller (fidelity.md).
-    }
+    // Topic defaults come from the resolved broker config: the file's values, else Kafka's.
+    const brokerConfig = resolveBrokerConfig(spec.version, spec.config, {
+      brokerCount: spec.brokers.length,
+    });
+    const defaults = {
+      partitions: configNumber(brokerConfig, "num.partitions"),
+      rf: configNumber(brokerConfig, "default.replication.factor"),
+    };
+    // ZooKeeper mode is not built yet: its profiles run with the KRaft controller (fidelity.md).
     const controllers =
       spec.controllers.kind === "dedicated"
         ? ({ kind: "dedicated", ids: spec.controllers.ids } as const)
@@ -86,7 +91,7 @@ export class KafkaWorld {
         controllers,
         machine,
         config: spec.config,
-        topics: scenario.topics.map((t) => bootstrapTopic(t, spec, defaults)),
+        topics: scenario.topics.map((t) => bootstrapTopic(t, defaults)),
       });
     } catch (error) {
       if (!(error instanceof ClusterBuildError)) throw error;
@@ -246,7 +251,7 @@ export class KafkaWorld {
     if (has("--list")) {
       const names = image
         .sortedTopicNames()
-        .filter((n) => !n.startsWith("__") || has("--exclude-internal") === false);
+        .filter((n) => !(has("--exclude-internal") && n.startsWith("__")));
       return { stdout: names.map((n) => `${n}\n`).join(""), stderr: "", exitCode: 0 };
     }
     if (!has("--describe")) {
@@ -393,18 +398,9 @@ function stringify(
   return out;
 }
 
-function bootstrapTopic(
-  t: TopicSpec,
-  spec: ClusterSpec,
-  defaults: { partitions: number; rf: number },
-) {
-  const cfg = spec.config;
-  const partitions =
-    t.assignment?.length ?? t.partitions ?? Number(cfg["num.partitions"] ?? defaults.partitions);
-  const replicationFactor =
-    t.assignment?.[0]?.length ??
-    t.replicationFactor ??
-    Number(cfg["default.replication.factor"] ?? defaults.rf);
+function bootstrapTopic(t: TopicSpec, defaults: { partitions: number; rf: number }) {
+  const partitions = t.assignment?.length ?? t.partitions ?? defaults.partitions;
+  const replicationFactor = t.assignment?.[0]?.length ?? t.replicationFactor ?? defaults.rf;
   return {
     name: t.name,
     partitions,

@@ -724,6 +724,13 @@ class StoryCollector {
           text: `${e.node} starts sending ${formatBytes(Number(e.bytes))} to ${e.to} (${e.mode}, ${e.read} reads)`,
         });
         return;
+      case "transfer.failed":
+        this.push({
+          atUs: t,
+          kind: "event",
+          text: `${e.node}: transfer ${e.id} failed reading its disk (${e.error})`,
+        });
+        return;
       case "transfer.timeout": {
         const tr = this.transfers.get(String(e.id));
         if (tr !== undefined) {

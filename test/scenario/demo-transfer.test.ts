@@ -2,7 +2,7 @@
 // backed-off retransmission after the heal; the same seed gives the same trace, another seed not.
 import { describe, expect, it } from "vitest";
 import type { TraceEvent } from "../../sim/engine/trace.ts";
-import { loadScenarioFile } from "../../sim/scenario/load.ts";
+import { loadScenarioFile, parseScenarioText } from "../../sim/scenario/load.ts";
 import { runScenario } from "../../sim/scenario/runner.ts";
 
 const FILE = "scenarios/demo-transfer.yaml";
@@ -67,5 +67,23 @@ describe("scenario: demo transfer: partition and heal", () => {
     const bounded = runScenario(loadScenarioFile(FILE), { seed: 7, limits: { maxEvents: 500 } });
     expect(bounded.results.ok).toBe(false);
     expect(bounded.boundMessage).toMatch(/max-events/);
+  });
+});
+
+describe("scenario: transfer: a failed disk ends the transfer", () => {
+  it("reports transfer.failed with EIO and never finishes", () => {
+    const text = `version: 1
+name: failed disk
+duration: 5s
+hosts: [{ name: a }, { name: b }]
+timeline:
+  - { at: 0s, transfer: { from: a, to: b, size: 100MiB } }
+  - { at: 10ms, fail-disk: { node: a } }
+`;
+    const events: TraceEvent[] = [];
+    runScenario(parseScenarioText(text, "t.yaml"), { onTrace: (e) => events.push(e) });
+    const failed = events.find((e) => e.type === "transfer.failed");
+    expect(failed?.error).toBe("EIO");
+    expect(events.some((e) => e.type === "transfer.done")).toBe(false);
   });
 });
