@@ -49,6 +49,7 @@ import {
 } from "../config.ts";
 import type { MetadataImage } from "../metadata/image.ts";
 import { HEADER_BYTES, type KafkaMessage } from "../protocol.ts";
+import type { ClientCoordinationMessage } from "../protocol-clients.ts";
 import type {
   BrokerHeartbeatRequest,
   BrokerHeartbeatResponse,
@@ -65,6 +66,7 @@ import { type BrokerContext, type BrokerSettings, msToUs, type TopicSettings } f
 import { BrokerMetadata } from "./metadata-cache.ts";
 import type { BrokerMetrics } from "./metrics.ts";
 import { type PartitionSnapshot, ReplicaManager } from "./replica-manager.ts";
+import { type BrokerService, createBrokerServices } from "./services.ts";
 
 /** Kafka's BrokerState, as far as the model goes. */
 export type BrokerState =
@@ -134,7 +136,7 @@ export interface BrokerSnapshot {
 
 type Payloads = {
   "process.start": ProcessStart;
-  "net.message": NetDelivery<KafkaMessage | ControlMessage>;
+  "net.message": NetDelivery<KafkaMessage | ControlMessage | ClientCoordinationMessage>;
   "net.disconnect": NetDisconnect;
   "broker.heartbeat": { readonly generation: number };
   "broker.register": { readonly generation: number };
@@ -195,6 +197,8 @@ export class Broker implements Actor {
   readonly brokerId: number;
   readonly profile: VersionProfile;
   private readonly rm: ReplicaManager;
+  /** Group coordinator, producer ids...: parts of this broker with their own requests and timers. */
+  private readonly services: readonly BrokerService[];
   private readonly metadata: BrokerMetadata;
   private readonly ctx: BrokerContext;
   private readonly topicConfigs = new Map<string, ResolvedConfig>();
@@ -236,6 +240,7 @@ export class Broker implements Actor {
     this.metadata = new BrokerMetadata(options.bootstrap, options.bootstrap.length);
     this.ctx = this.makeContext();
     this.rm = new ReplicaManager(this.ctx, this.logDirPaths());
+    this.services = createBrokerServices(this.ctx);
     engine.register(this);
     engine.addInvariant(`broker ${this.id} replicas`, () => this.rm.checkInvariants());
   }
@@ -290,6 +295,11 @@ export class Broker implements Actor {
     // A halted or cleanly stopped process does nothing until it is started again.
     const stopped = this.halting || this.state === "not-running";
     if (stopped && e.kind !== "process.start" && e.kind !== "broker.halt") return;
+    if (!e.kind.startsWith("broker.")) {
+      for (const service of this.services) {
+        if (event.kind.startsWith(service.timerPrefix)) return service.handleTimer(event);
+      }
+    }
     switch (e.kind) {
       case "process.start":
         return this.start(e.payload.after);
@@ -411,11 +421,38 @@ export class Broker implements Actor {
     this.engine.schedule(Math.ceil(delayUs), this.id, kind, null);
   }
 
-  private onMessage(delivery: NetDelivery<KafkaMessage | ControlMessage>): void {
+  private onMessage(
+    delivery: NetDelivery<KafkaMessage | ControlMessage | ClientCoordinationMessage>,
+  ): void {
     const from = delivery.from;
     const m = delivery.message;
     const running = this.state !== "not-running";
+    // Responses to a service's own requests (by correlation id) go back to that service.
+    if (m.type.endsWith("Response")) {
+      for (const service of this.services) if (service.handleResponse(from, m)) return;
+    }
     switch (m.type) {
+      case "FindCoordinatorRequest":
+      case "JoinGroupRequest":
+      case "SyncGroupRequest":
+      case "HeartbeatRequest":
+      case "LeaveGroupRequest":
+      case "OffsetCommitRequest":
+      case "OffsetFetchRequest":
+      case "InitProducerIdRequest":
+        // A broker no service of which answers drops the request; the client times out.
+        if (running)
+          for (const service of this.services) if (service.handleRequest(from, m)) return;
+        return;
+      case "FindCoordinatorResponse":
+      case "JoinGroupResponse":
+      case "SyncGroupResponse":
+      case "HeartbeatResponse":
+      case "LeaveGroupResponse":
+      case "OffsetCommitResponse":
+      case "OffsetFetchResponse":
+      case "InitProducerIdResponse":
+        return;
       case "ProduceRequest":
         if (running) this.rm.handleProduce(from, m);
         return;
@@ -467,6 +504,7 @@ export class Broker implements Actor {
 
   private onDisconnect(peer: string): void {
     this.rm.fetcher.onDisconnect(peer);
+    for (const service of this.services) service.onDisconnect(peer);
     if (this.metadataInFlight?.to === peer) {
       this.engine.cancel(this.metadataInFlight.timer);
       this.metadataInFlight = undefined;
@@ -512,6 +550,7 @@ export class Broker implements Actor {
     this.topicConfigs.clear();
     this.topicSettingsCache.clear();
     this.rm.resetRuntime();
+    for (const service of this.services) service.onProcessStart(after);
     const stagger = this.engine.rng.stream(`broker/${this.id}/start`).intBetween(0, 999);
     if (after === undefined) {
       // Bootstrap: the cluster is already running at t = 0.
@@ -526,6 +565,7 @@ export class Broker implements Actor {
       this.published = true;
       this.setState(this.fenced ? "recovery" : "running");
       this.rm.applyDelta(this.emptyDelta(), true);
+      for (const service of this.services) service.onMetadata(this.metadata.image);
       this.heartbeatGeneration++;
       this.engine.schedule(stagger, this.id, "broker.heartbeat", {
         generation: this.heartbeatGeneration,
@@ -836,7 +876,10 @@ export class Broker implements Actor {
     if (delta.applied > 0) {
       for (const topic of delta.topicConfigs) this.forgetTopicConfig(topic);
       for (const removed of delta.removedTopics) this.forgetTopicConfig(removed.name);
-      if (this.published) this.rm.applyDelta(delta, false);
+      if (this.published) {
+        this.rm.applyDelta(delta, false);
+        for (const service of this.services) service.onMetadata(this.metadata.image);
+      }
     }
     this.maybePublish();
   }
@@ -849,6 +892,7 @@ export class Broker implements Actor {
     this.published = true;
     this.emit("broker.caught-up", { metadataOffset: this.metadata.appliedOffset });
     this.rm.applyDelta(this.emptyDelta(), true);
+    for (const service of this.services) service.onMetadata(this.metadata.image);
     // Tell the controller at once that the broker no longer wants to stay fenced.
     this.heartbeatNow();
   }

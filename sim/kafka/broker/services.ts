@@ -1,0 +1,43 @@
+/**
+ * Services a broker hosts beside replication: the group coordinator, the producer-id manager and,
+ * later, the transaction coordinator. Each is a part of the broker actor (it shares the broker's
+ * context: clock, timers on the broker's actor id, the network, the metadata image) and talks to
+ * the rest of the cluster only by messages, including to its own broker over loopback (a
+ * coordinator appends to __consumer_offsets with a ProduceRequest to itself, as Kafka's
+ * coordinator appends through the replica manager with acks=all).
+ *
+ * The broker routes to a service: requests the service answers, responses to requests it sent
+ * (matched by correlation id, which the broker's context hands out uniquely), timers whose kind
+ * starts with the service's prefix, disconnects, process starts and metadata changes.
+ *
+ * Models nothing itself. Faults: a service's state lives in the broker's memory and is lost with
+ * the process (onProcessStart).
+ */
+import type { SimEvent } from "../../engine/engine.ts";
+import type { ProcessStart } from "../../infra/host.ts";
+import type { NetMessage } from "../../infra/network.ts";
+import type { MetadataImage } from "../metadata/image.ts";
+import type { CoordinatorRequest } from "../protocol-clients.ts";
+import type { BrokerContext } from "./context.ts";
+
+export interface BrokerService {
+  /** For the trace and snapshots: "group-coordinator", "producer-id-manager"... */
+  readonly name: string;
+  /** Timer kinds this service schedules through ctx.timer start with this (e.g. "group."). */
+  readonly timerPrefix: string;
+  /** The process (re)started: everything the service held in memory is gone. */
+  onProcessStart(after: ProcessStart["after"]): void;
+  /** The broker applied new metadata (leaders, topics); called once the broker has published. */
+  onMetadata(image: MetadataImage): void;
+  /** A request addressed to the broker; true when this service answered (or will answer) it. */
+  handleRequest(from: string, request: CoordinatorRequest): boolean;
+  /** A response; true when it answers a request this service sent. */
+  handleResponse(from: string, response: NetMessage): boolean;
+  handleTimer(event: SimEvent): void;
+  onDisconnect(peer: string): void;
+}
+
+/** The services every broker process hosts, in the order the broker offers them messages. */
+export function createBrokerServices(_ctx: BrokerContext): BrokerService[] {
+  return [];
+}
