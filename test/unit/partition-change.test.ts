@@ -581,6 +581,29 @@ describe("controller: partition change builder", () => {
       lastKnownElr: [1],
     });
   });
+
+  it("elects the last known leader as Kafka's unclean kind, with unclean election off (KIP-966)", () => {
+    // ISR and ELR empty, lastKnownElr = [2], leader gone: PartitionChangeBuilder.electAnyLeader
+    // returns ElectionResult(lastKnownElr[0], unclean = true) before it looks at the election type,
+    // so the new leader is the whole ISR and the partition is RECOVERING although the topic's
+    // unclean.leader.election.enable is false (the "clean" election here).
+    const lastStanding: PartitionState = {
+      ...state,
+      isr: [],
+      elr: [],
+      lastKnownElr: [2],
+      leader: -1,
+    };
+    const change = buildPartitionChange(lastStanding, {
+      ...base,
+      elrEnabled: true,
+      minIsr: 2,
+      isAcceptableLeader: (id) => id === 2,
+    });
+    expect(change).toMatchObject({ leader: 2, isr: [2], leaderRecoveryState: "RECOVERING" });
+    // Without ELR the same state elects no one (the clean rule finds no ISR member).
+    expect(buildPartitionChange(lastStanding, { ...base, minIsr: 2 })).toBeNull();
+  });
 });
 
 describe("controller: metadata image", () => {
