@@ -13,6 +13,7 @@ import { SimAssertionError } from "../engine/assert.ts";
 import { formatIssues, ScenarioError, type ScenarioIssue } from "../scenario/errors.ts";
 import { loadScenarioFile } from "../scenario/load.ts";
 import { formatReport, type RunReport, runScenario } from "../scenario/runner.ts";
+import { formatJmxTool, formatMetricsTable, nodeMetricsOf } from "../tools/broker-metrics.ts";
 import {
   type CommandSpec,
   helpText,
@@ -85,6 +86,30 @@ const DESCRIBE: CommandSpec = {
   ],
 };
 
+const METRICS: CommandSpec = {
+  name: "metrics",
+  summary:
+    "Run a scenario up to a moment and print broker and controller metrics (Kafka's JMX names).",
+  usage: "kafkasim metrics FILE [--at T] [--seed N] [--node ID]",
+  minPositionals: 1,
+  maxPositionals: 1,
+  options: [
+    {
+      name: "at",
+      takes: "value",
+      valueName: "T",
+      describe: "the moment, e.g. 12s (default: the end)",
+    },
+    { name: "seed", takes: "value", valueName: "N", describe: "override the scenario's seed" },
+    {
+      name: "node",
+      takes: "value",
+      valueName: "ID",
+      describe: "one node, printed as Kafka's JmxTool prints (CSV)",
+    },
+  ],
+};
+
 const LIST: CommandSpec = {
   name: "list",
   summary: "List the bundled scenarios with a one-line summary each.",
@@ -112,7 +137,7 @@ const BENCH: CommandSpec = {
   ],
 };
 
-const COMMANDS = [RUN, VALIDATE, DESCRIBE, LIST, BENCH] as const;
+const COMMANDS = [RUN, VALIDATE, DESCRIBE, METRICS, LIST, BENCH] as const;
 
 function topHelp(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n");
@@ -177,6 +202,8 @@ export async function main(argv: readonly string[], io: CliIo = nodeIo()): Promi
         return validateCommand(args, io);
       case "describe":
         return describeCommand(args, io);
+      case "metrics":
+        return metricsCommand(args, io);
       case "list":
         return listCommand(io);
       case "bench": {
@@ -282,6 +309,33 @@ function describeCommand(args: ParsedArgs, io: CliIo): number {
       if (kafka === undefined) return;
       const words = ["--describe", ...topics.flatMap((t) => ["--topic", t])];
       output = kafka.kafkaTopics(words);
+    },
+  });
+  io.stdout(output.stdout);
+  if (output.stderr !== "") io.stderr(output.stderr);
+  if (report.boundMessage !== undefined) io.stderr(`kafkasim: ${report.boundMessage}\n`);
+  return output.exitCode === 0 && report.boundMessage === undefined ? 0 : 1;
+}
+
+function metricsCommand(args: ParsedArgs, io: CliIo): number {
+  const scenario = loadScenarioFile(args.positionals[0]!);
+  if (scenario.cluster === null) {
+    throw new UsageError(`${args.positionals[0]} has no Kafka cluster (it uses bare hosts)`);
+  }
+  const atRaw = args.values.get("at")?.[0];
+  const untilUs = atRaw === undefined ? undefined : parseDurationArg("--at", atRaw);
+  const node = args.values.get("node")?.[0];
+  let output = { stdout: "", stderr: "", exitCode: 0 as 0 | 1 };
+  const report = runScenario(scenario, {
+    seed: intOption(args, "seed", 0, 2 ** 31 - 1),
+    untilUs,
+    atEnd: ({ kafka, nowUs }) => {
+      if (kafka === undefined) return;
+      const input = { atUs: nowUs, nodes: nodeMetricsOf(kafka.cluster) };
+      output =
+        node === undefined
+          ? { stdout: formatMetricsTable(input), stderr: "", exitCode: 0 }
+          : formatJmxTool(input, node);
     },
   });
   io.stdout(output.stdout);

@@ -61,7 +61,11 @@ export interface RunOptions {
   readonly onProgress?: (p: { timeUs: number; endUs: number; events: number }) => void;
   readonly limits?: Partial<RunLimits>;
   /** Called when the run has stopped, with the simulated world as it stands (tools, the CLI's describe). */
-  readonly atEnd?: (world: { readonly kafka: KafkaWorld | undefined }) => void;
+  readonly atEnd?: (world: {
+    readonly kafka: KafkaWorld | undefined;
+    /** The virtual time the run stopped at, µs. */
+    readonly nowUs: number;
+  }) => void;
 }
 
 /** The shape `kafkasim run --json` prints (scenario-format.md, "Results"). */
@@ -549,7 +553,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     }
   }
   if (boundMessage === undefined) for (const e of atEnd) director.expect(e);
-  options.atEnd?.({ kafka });
+  options.atEnd?.({ kafka, nowUs: engine.now });
   const checks: RunResults["checks"] = [];
   const checkExpectations = scenario.expect.filter(
     (e): e is CheckExpectation => e.kind === "check",

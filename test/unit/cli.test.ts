@@ -141,3 +141,30 @@ describe("cli: kafkasim describe", () => {
     expect(io.err).toContain("no Kafka cluster");
   });
 });
+
+describe("cli: kafkasim metrics", () => {
+  it("prints JMX metrics per node: under-replicated partitions while broker 1 is down", async () => {
+    const io = capture();
+    expect(await main(["metrics", "scenarios/leader-failover.yaml", "--at", "14s"], io)).toBe(0);
+    // Broker 1 crashed at 2 s and was fenced at about 11 s: broker 2 now leads orders-0 and
+    // orders-1, broker 3 leads orders-2, every ISR is {2, 3} of three replicas.
+    expect(io.out).toMatch(/name=UnderReplicatedPartitions:Value +- +2 +1\n/);
+    expect(io.out).toMatch(/name=LeaderCount:Value +- +2 +1\n/);
+    expect(io.out).toContain("# down (JMX does not answer): 1");
+    const before = capture();
+    expect(await main(["metrics", "scenarios/leader-failover.yaml", "--at", "1s"], before)).toBe(0);
+    expect(before.out).toMatch(/name=UnderReplicatedPartitions:Value +0 +0 +0\n/);
+  });
+
+  it("prints one node as JmxTool's CSV, and refuses a scenario without a cluster", async () => {
+    const io = capture();
+    expect(
+      await main(["metrics", "scenarios/leader-failover.yaml", "--at", "14s", "--node", "2"], io),
+    ).toBe(0);
+    expect(io.out.startsWith('"time",')).toBe(true);
+    expect(io.out.split("\n")[1]?.startsWith("14000,2,")).toBe(true);
+    const bare = capture();
+    expect(await main(["metrics", DEMO], bare)).toBe(2);
+    expect(bare.err).toContain("has no Kafka cluster");
+  });
+});
