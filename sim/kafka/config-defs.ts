@@ -207,6 +207,14 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   ),
   b("advertised.listeners", "string", null, "high", "Addresses the broker tells clients to use."),
   b(
+    "security.inter.broker.protocol",
+    "string",
+    "PLAINTEXT",
+    "medium",
+    "Protocol brokers use among themselves; SSL turns the zero-copy path off for replication.",
+    { validator: oneOfCi(...SECURITY_PROTOCOLS) },
+  ),
+  b(
     "log.dirs",
     "list",
     null,
@@ -263,6 +271,38 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
     true,
     "medium",
     "Move leadership away before a broker shuts down.",
+  ),
+  b(
+    "controlled.shutdown.max.retries",
+    "int",
+    3,
+    "medium",
+    "ZooKeeper mode: controlled shutdown attempts before the broker shuts down anyway.",
+    { removedIn: "4.0" },
+  ),
+  b(
+    "controlled.shutdown.retry.backoff.ms",
+    "long",
+    5000,
+    "medium",
+    "ZooKeeper mode: wait between controlled shutdown attempts.",
+    { removedIn: "4.0" },
+  ),
+  b(
+    "controller.socket.timeout.ms",
+    "int",
+    30000,
+    "medium",
+    "ZooKeeper mode: the controller's request timeout towards brokers.",
+    { removedIn: "4.0" },
+  ),
+  b(
+    "zookeeper.max.in.flight.requests",
+    "int",
+    10,
+    "high",
+    "ZooKeeper mode: unacknowledged requests the broker's ZooKeeper client pipelines.",
+    { since: "2.0", removedIn: "4.0" },
   ),
   // topic defaults and elections
   b("num.partitions", "int", 1, "medium", "Partition count of automatically created topics.", {
@@ -936,6 +976,17 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
     1800000,
     "medium",
     "Largest session.timeout.ms a classic group member may ask for.",
+  ),
+  b(
+    "group.max.size",
+    "int",
+    2147483647,
+    "medium",
+    "Most members a classic group may have (KIP-389); joins beyond get GROUP_MAX_SIZE_REACHED.",
+    {
+      validator: atLeast(1),
+      since: "2.2",
+    },
   ),
   b(
     "group.coordinator.rebalance.protocols",

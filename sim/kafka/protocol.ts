@@ -76,7 +76,26 @@ export type FetchRequest = {
   readonly maxBytes: number;
   readonly isolationLevel: "read_uncommitted" | "read_committed";
   readonly partitions: readonly FetchPartition[];
+  /**
+   * The security protocol of the connection the request came on (the listener's): SSL and
+   * SASL_SSL encrypt in user space, so the leader cannot answer with sendfile. Absent: PLAINTEXT.
+   */
+  readonly securityProtocol?: SecurityProtocol;
 };
+
+export type SecurityProtocol = "PLAINTEXT" | "SSL" | "SASL_PLAINTEXT" | "SASL_SSL";
+
+/** A config value (case-insensitive, validated) as a protocol. */
+export function securityProtocolOf(value: string | null): SecurityProtocol {
+  const upper = (value ?? "PLAINTEXT").toUpperCase();
+  if (upper === "SSL" || upper === "SASL_PLAINTEXT" || upper === "SASL_SSL") return upper;
+  return "PLAINTEXT";
+}
+
+/** TLS encrypts every byte in user space: no zero-copy path. */
+export function isEncrypted(protocol: SecurityProtocol | undefined): boolean {
+  return protocol === "SSL" || protocol === "SASL_SSL";
+}
 
 export type FetchPartitionResponse = {
   readonly topic: string;

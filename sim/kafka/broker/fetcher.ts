@@ -27,6 +27,7 @@
  * Faults it reacts to: lost requests, disconnects, stale epochs, divergence, an offline log dir.
  */
 import type { EventHandle } from "../../engine/engine.ts";
+import { configString } from "../config.ts";
 import {
   kip101TruncationStep,
   kip279TruncationStep,
@@ -46,6 +47,8 @@ import {
   type OffsetsForLeaderEpochRequest,
   type OffsetsForLeaderEpochResponse,
   PARTITION_ENTRY_BYTES,
+  type SecurityProtocol,
+  securityProtocolOf,
 } from "../protocol.ts";
 import type { BrokerContext } from "./context.ts";
 import type { ManagedLog } from "./log-manager.ts";
@@ -115,7 +118,14 @@ export class ReplicaFetcherManager {
   /** tpKey → the session that fetches it. */
   private readonly sessionOf = new Map<string, FetchSession>();
 
-  constructor(private readonly owner: FetcherOwner) {}
+  /** security.inter.broker.protocol: the connections replica fetches use. */
+  private readonly interBrokerProtocol: SecurityProtocol;
+
+  constructor(private readonly owner: FetcherOwner) {
+    this.interBrokerProtocol = securityProtocolOf(
+      configString(owner.ctx.config, "security.inter.broker.protocol"),
+    );
+  }
 
   private get ctx(): BrokerContext {
     return this.owner.ctx;
@@ -273,6 +283,7 @@ export class ReplicaFetcherManager {
       maxBytes: settings.fetchResponseMaxBytes,
       isolationLevel: "read_uncommitted",
       partitions,
+      securityProtocol: this.interBrokerProtocol,
     };
     this.startRequest(session, "fetch", correlationId, offsets);
     ctx.send(String(session.source), request);

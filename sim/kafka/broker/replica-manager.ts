@@ -47,6 +47,7 @@ import {
   type FetchPartitionResponse,
   type FetchRequest,
   HEADER_BYTES,
+  isEncrypted,
   type ListOffsetsRequest,
   type ListOffsetsResponse,
   type MetadataRequest,
@@ -1243,7 +1244,9 @@ export class ReplicaManager implements FetcherOwner {
     }
     this.counters.BytesOutPerSec += bytes;
     if (request.replicaId >= 0) this.counters.ReplicationBytesOutPerSec += bytes;
-    const cost = transferCost("sendfile", bytes, {
+    // Zero-copy only on a plaintext connection: TLS reads the file into user space to encrypt it.
+    const mode = isEncrypted(request.securityProtocol) ? "tls" : "sendfile";
+    const cost = transferCost(mode, bytes, {
       nicGather: ctx.host.nic.scatterGatherDma,
       fromPageCache: missBytes === 0,
     });
