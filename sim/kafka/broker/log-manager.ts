@@ -84,6 +84,8 @@ export class LogManager {
   readonly dirs: readonly LogDir[];
   /** Logs by tpKey, in creation order. */
   private readonly logs = new Map<string, ManagedLog>();
+  /** Logs per directory, by directory index (kept with `logs`, so placement is O(dirs)). */
+  private readonly logsPerDir: number[];
   private readonly positions = new WeakMap<Segment, number[]>();
   /** file → page index → bytes of that page that were durable before it was dirtied again. */
   private readonly savedPrefix = new Map<string, Map<number, number>>();
@@ -100,6 +102,7 @@ export class LogManager {
       () => `${dirPaths.length} log dirs but host ${host.name} has ${host.diskCount} disks`,
     );
     this.dirs = dirPaths.map((path, index) => ({ index, path, offline: false }));
+    this.logsPerDir = dirPaths.map(() => 0);
   }
 
   get(key: string): ManagedLog | undefined {
@@ -135,8 +138,7 @@ export class LogManager {
   ): ManagedLog | undefined {
     const key = tpKey(topic, partition);
     assert(!this.logs.has(key), () => `log ${key} created twice`);
-    const counts = this.dirs.map(() => 0);
-    for (const ml of this.logs.values()) counts[ml.dir.index]!++;
+    const counts = this.logsPerDir;
     let best: LogDir | undefined;
     for (const dir of this.dirs) {
       if (dir.offline) continue;
@@ -155,13 +157,14 @@ export class LogManager {
       reportedFlushedOffset: 0,
     };
     this.logs.set(key, ml);
+    counts[best.index]!++;
     return ml;
   }
 
   /** Removes the log and its files (topic deleted, or replica moved away). */
   delete(ml: ManagedLog): void {
     for (const segment of ml.log.segmentList()) this.dropFile(this.fileOf(ml, segment.baseOffset));
-    this.logs.delete(ml.key);
+    if (this.logs.delete(ml.key)) this.logsPerDir[ml.dir.index]!--;
     this.hwCheckpoint.delete(ml.key);
   }
 
