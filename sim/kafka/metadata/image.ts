@@ -61,19 +61,19 @@ export interface BrokerRegistration {
 
 export interface PartitionState {
   /** Assignment order matters: replicas[0] is the preferred leader; elections scan in order. */
-  replicas: number[];
-  isr: number[];
+  replicas: readonly number[];
+  isr: readonly number[];
   /** KIP-966 eligible leader replicas (empty unless ELR is enabled). */
-  elr: number[];
+  elr: readonly number[];
   /** Kafka 4.x keeps the last known leader here when the ISR becomes empty (see partition-change.ts). */
-  lastKnownElr: number[];
+  lastKnownElr: readonly number[];
   /** Broker id, or NO_LEADER (-1). */
   leader: number;
   leaderEpoch: number;
   partitionEpoch: number;
   leaderRecoveryState: LeaderRecoveryState;
-  addingReplicas: number[];
-  removingReplicas: number[];
+  addingReplicas: readonly number[];
+  removingReplicas: readonly number[];
 }
 
 export interface TopicImage {
@@ -368,17 +368,19 @@ export class MetadataImage {
       record.partitionId >= 0 && record.partitionId <= topic.partitions.length,
       () => `PartitionRecord ${topic.name}-${record.partitionId} leaves a gap`,
     );
+    // The record's lists are shared, not copied: every broker applies the same records, and
+    // replica lists are only ever replaced, never changed in place (they are readonly).
     topic.partitions[record.partitionId] = {
-      replicas: record.replicas.slice(),
-      isr: record.isr.slice(),
-      elr: record.eligibleLeaderReplicas?.slice() ?? [],
-      lastKnownElr: record.lastKnownElr?.slice() ?? [],
+      replicas: shared(record.replicas),
+      isr: shared(record.isr),
+      elr: shared(record.eligibleLeaderReplicas ?? NO_REPLICAS),
+      lastKnownElr: shared(record.lastKnownElr ?? NO_REPLICAS),
       leader: record.leader,
       leaderEpoch: record.leaderEpoch,
       partitionEpoch: record.partitionEpoch,
       leaderRecoveryState: record.leaderRecoveryState,
-      addingReplicas: record.addingReplicas.slice(),
-      removingReplicas: record.removingReplicas.slice(),
+      addingReplicas: shared(record.addingReplicas),
+      removingReplicas: shared(record.removingReplicas),
     };
   }
 
@@ -400,19 +402,17 @@ export function applyRecord(image: MetadataImage, record: MetadataRecord): Metad
   return image;
 }
 
+/** The empty replica list every partition without ELR, adding or removing replicas shares. */
+const NO_REPLICAS: readonly number[] = Object.freeze([]);
+
+/** Lists in partition states are readonly and shared; an empty one is always NO_REPLICAS. */
+function shared(list: readonly number[]): readonly number[] {
+  return list.length === 0 ? NO_REPLICAS : list;
+}
+
+/** A copy of the state whose lists may be shared (they are readonly). */
 export function clonePartition(state: PartitionState): PartitionState {
-  return {
-    replicas: state.replicas.slice(),
-    isr: state.isr.slice(),
-    elr: state.elr.slice(),
-    lastKnownElr: state.lastKnownElr.slice(),
-    leader: state.leader,
-    leaderEpoch: state.leaderEpoch,
-    partitionEpoch: state.partitionEpoch,
-    leaderRecoveryState: state.leaderRecoveryState,
-    addingReplicas: state.addingReplicas.slice(),
-    removingReplicas: state.removingReplicas.slice(),
-  };
+  return { ...state };
 }
 
 /**
@@ -423,11 +423,11 @@ export function mergePartitionChange(
   state: PartitionState,
   change: Omit<PartitionChangeRecord, "type" | "topicId" | "partitionId">,
 ): void {
-  if (change.replicas !== undefined) state.replicas = change.replicas.slice();
-  if (change.isr !== undefined) state.isr = change.isr.slice();
+  if (change.replicas !== undefined) state.replicas = shared(change.replicas);
+  if (change.isr !== undefined) state.isr = shared(change.isr);
   if (change.removingReplicas !== undefined)
-    state.removingReplicas = change.removingReplicas.slice();
-  if (change.addingReplicas !== undefined) state.addingReplicas = change.addingReplicas.slice();
+    state.removingReplicas = shared(change.removingReplicas);
+  if (change.addingReplicas !== undefined) state.addingReplicas = shared(change.addingReplicas);
   if (change.leader !== undefined) {
     state.leader = change.leader;
     state.leaderEpoch += 1;
@@ -435,8 +435,8 @@ export function mergePartitionChange(
   if (change.leaderRecoveryState !== undefined)
     state.leaderRecoveryState = change.leaderRecoveryState;
   if (change.eligibleLeaderReplicas !== undefined)
-    state.elr = change.eligibleLeaderReplicas.slice();
-  if (change.lastKnownElr !== undefined) state.lastKnownElr = change.lastKnownElr.slice();
+    state.elr = shared(change.eligibleLeaderReplicas);
+  if (change.lastKnownElr !== undefined) state.lastKnownElr = shared(change.lastKnownElr);
   state.partitionEpoch += 1;
   assert(Number.isSafeInteger(state.partitionEpoch), "partition epoch overflow");
 }
