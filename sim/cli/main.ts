@@ -11,7 +11,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SimAssertionError } from "../engine/assert.ts";
 import { formatIssues, ScenarioError, type ScenarioIssue } from "../scenario/errors.ts";
-import { loadScenarioFile } from "../scenario/load.ts";
+import { loadScenarioFile, parseOverride, type ScenarioOverride } from "../scenario/load.ts";
 import { formatReport, type RunReport, runScenario } from "../scenario/runner.ts";
 import { formatJmxTool, formatMetricsTable, nodeMetricsOf } from "../tools/broker-metrics.ts";
 import {
@@ -42,7 +42,8 @@ const repoRoot = resolve(here, "..", "..");
 const RUN: CommandSpec = {
   name: "run",
   summary: "Run a scenario and print its report (narrative, tool outputs, checks, summary).",
-  usage: "kafkasim run FILE [--seed N] [--until T] [--trace out.jsonl] [--json] [--quiet]",
+  usage:
+    "kafkasim run FILE [--seed N] [--until T] [--set PATH=VALUE]... [--trace out.jsonl] [--json] [--quiet]",
   minPositionals: 1,
   maxPositionals: 1,
   options: [
@@ -56,6 +57,13 @@ const RUN: CommandSpec = {
     { name: "trace", takes: "value", valueName: "FILE", describe: "write the trace as JSONL" },
     { name: "json", takes: "flag", describe: "print one JSON object (the Results shape)" },
     { name: "quiet", takes: "flag", describe: "print only the summary line" },
+    {
+      name: "set",
+      takes: "value",
+      valueName: "PATH=VALUE",
+      describe: "override a value of the file, e.g. cluster.version=0.10",
+      repeat: true,
+    },
   ],
 };
 
@@ -83,6 +91,13 @@ const DESCRIBE: CommandSpec = {
     },
     { name: "seed", takes: "value", valueName: "N", describe: "override the scenario's seed" },
     { name: "topic", takes: "value", valueName: "NAME", describe: "only this topic", repeat: true },
+    {
+      name: "set",
+      takes: "value",
+      valueName: "PATH=VALUE",
+      describe: "override a value of the file, e.g. cluster.version=0.10",
+      repeat: true,
+    },
   ],
 };
 
@@ -106,6 +121,13 @@ const METRICS: CommandSpec = {
       takes: "value",
       valueName: "ID",
       describe: "one node, printed as Kafka's JmxTool prints (CSV)",
+    },
+    {
+      name: "set",
+      takes: "value",
+      valueName: "PATH=VALUE",
+      describe: "override a value of the file, e.g. cluster.version=0.10",
+      repeat: true,
     },
   ],
 };
@@ -242,9 +264,18 @@ function reportError(error: unknown, io: CliIo): number {
   return 1;
 }
 
+/** The `--set PATH=VALUE` flags, parsed (a malformed one is a usage error). */
+function overridesOf(args: ParsedArgs): ScenarioOverride[] {
+  return (args.values.get("set") ?? []).map((text) => {
+    const o = parseOverride(text);
+    if (typeof o === "string") throw new UsageError(`--set ${text}: ${o}`);
+    return o;
+  });
+}
+
 function runCommand(args: ParsedArgs, io: CliIo): number {
   const file = args.positionals[0]!;
-  const scenario = loadScenarioFile(file);
+  const scenario = loadScenarioFile(file, overridesOf(args));
   printWarnings(scenario.warnings, io);
   const seed = intOption(args, "seed", 0, 2 ** 31 - 1);
   const untilRaw = args.values.get("until")?.[0];
@@ -292,7 +323,7 @@ function writeLinesToFile(path: string, lines: Iterable<string>): void {
 }
 
 function describeCommand(args: ParsedArgs, io: CliIo): number {
-  const scenario = loadScenarioFile(args.positionals[0]!);
+  const scenario = loadScenarioFile(args.positionals[0]!, overridesOf(args));
   if (scenario.cluster === null) {
     throw new UsageError(
       `${args.positionals[0]} has no Kafka cluster to describe (it uses bare hosts)`,
@@ -318,7 +349,7 @@ function describeCommand(args: ParsedArgs, io: CliIo): number {
 }
 
 function metricsCommand(args: ParsedArgs, io: CliIo): number {
-  const scenario = loadScenarioFile(args.positionals[0]!);
+  const scenario = loadScenarioFile(args.positionals[0]!, overridesOf(args));
   if (scenario.cluster === null) {
     throw new UsageError(`${args.positionals[0]} has no Kafka cluster (it uses bare hosts)`);
   }

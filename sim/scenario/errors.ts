@@ -29,6 +29,7 @@ import {
 
 /** One problem in a scenario file, located. `line` and `column` count from 1. */
 export interface ScenarioIssue {
+  /** The file, or `--set PATH=VALUE` for a value set on the command line (then line 0). */
   file: string;
   line: number;
   column: number;
@@ -55,7 +56,9 @@ export function formatIssues(issues: readonly ScenarioIssue[]): string {
   return issues
     .map((issue) => {
       const hint = issue.suggestion === undefined ? "" : ` (did you mean \`${issue.suggestion}\`?)`;
-      return `${issue.file}:${issue.line}:${issue.column}: ${issue.path}: ${issue.message}${hint}`;
+      // Line 0: the value came from a command-line flag (`--set`), which the file names.
+      const where = issue.line === 0 ? issue.file : `${issue.file}:${issue.line}:${issue.column}`;
+      return `${where}: ${issue.path}: ${issue.message}${hint}`;
     })
     .join("\n");
 }

@@ -33,6 +33,7 @@ import {
   isSeq,
   LineCounter,
   parseDocument,
+  Scalar,
   type Node as YamlNode,
 } from "yaml";
 import { nearest } from "../engine/suggest.ts";
@@ -398,7 +399,10 @@ const DEFAULT_TAIL_US = 10_000_000;
 // Entry points
 
 /** Reads and loads a scenario file (Node only). Throws ScenarioError for any bad input. */
-export function loadScenarioFile(path: string): Scenario {
+export function loadScenarioFile(
+  path: string,
+  overrides: readonly ScenarioOverride[] = [],
+): Scenario {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -414,15 +418,53 @@ export function loadScenarioFile(path: string): Scenario {
       },
     ]);
   }
-  return parseScenarioText(text, path);
+  return parseScenarioText(text, path, overrides);
+}
+
+/**
+ * A value set from outside the file (`kafkasim run FILE --set cluster.version=0.10`): the
+ * flag's text, the path into the scenario and the value as YAML would read it.
+ */
+export interface ScenarioOverride {
+  /** As the user wrote it, for error messages: `cluster.version=0.10`. */
+  readonly text: string;
+  readonly segments: readonly (string | number)[];
+  /** The value's source text; parsed as a YAML scalar (`0.10`, `true`, `2`, `all`). */
+  readonly valueText: string;
+}
+
+/**
+ * `cluster.version=0.10` → an override. Dots separate keys, numbers index lists; after a `config`
+ * key the rest is one Kafka config name (`cluster.config.min.insync.replicas=2`).
+ */
+export function parseOverride(text: string): ScenarioOverride | string {
+  const eq = text.indexOf("=");
+  if (eq <= 0) return `expected PATH=VALUE, e.g. cluster.version=0.10 (got "${text}")`;
+  const parts = text.slice(0, eq).split(".");
+  const segments: (string | number)[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part === "") return `empty key in "${text.slice(0, eq)}"`;
+    segments.push(/^\d+$/.test(part) ? Number(part) : part);
+    if (part === "config" && i + 1 < parts.length) {
+      segments.push(parts.slice(i + 1).join("."));
+      break;
+    }
+  }
+  return { text, segments, valueText: text.slice(eq + 1) };
 }
 
 /** Parses scenario text (YAML or JSON) without touching the file system, for the browser too. */
-export function parseScenarioText(text: string, fileName: string): Scenario {
+export function parseScenarioText(
+  text: string,
+  fileName: string,
+  overrides: readonly ScenarioOverride[] = [],
+): Scenario {
   const file = new SourceFile(text, fileName);
   file.checkBounds();
   const doc = file.parse();
   const data = file.toData(doc);
+  for (const o of overrides) file.override(data, o);
   file.validate(data);
   const normalizer = new Normalizer(file, data as RawScenario);
   const scenario = normalizer.run();
@@ -451,6 +493,8 @@ class SourceFile {
   private readonly anchors = new Map<string, YamlNode>();
   private readonly converting = new Set<YamlNode>();
   private aliasDepth = 0;
+  /** JSON pointer of an overridden value → the `--set` text that put it there. */
+  private readonly overridden = new Map<string, string>();
 
   constructor(
     readonly text: string,
@@ -484,9 +528,61 @@ class SourceFile {
     return limitIssues(located);
   }
 
+  /**
+   * Puts an override's value into the data (creating maps on the way), and remembers that
+   * problems found there belong to the flag, not to a line of the file.
+   */
+  override(data: unknown, o: ScenarioOverride): void {
+    const at = pointer(o.segments);
+    const fail = (message: string): never => {
+      throw new ScenarioError([
+        { file: `--set ${o.text}`, line: 0, column: 0, path: displayPath(o.segments), message },
+      ]);
+    };
+    if (typeof data !== "object" || data === null || Array.isArray(data)) {
+      return fail("the file's top level is not a map");
+    }
+    const parsed = parseDocument(o.valueText);
+    const node = parsed.contents;
+    if (parsed.errors.length > 0 || !isScalar(node)) {
+      return fail(`the value must be a single word or number (got "${o.valueText}")`);
+    }
+    let target = data as Record<string | number, unknown>;
+    for (let i = 0; i < o.segments.length - 1; i++) {
+      const key = o.segments[i]!;
+      let next = target[key];
+      if (next === undefined || next === null) {
+        if (typeof key === "number")
+          fail(`${displayPath(o.segments.slice(0, i + 1))} does not exist`);
+        next = {};
+        target[key] = next;
+      }
+      if (typeof next !== "object") {
+        fail(`${displayPath(o.segments.slice(0, i + 1))} is a single value, not a map or list`);
+      }
+      target = next as Record<string | number, unknown>;
+    }
+    // A number that would not print back as typed (`0.10` → 0.1) stays the text the user gave.
+    const value =
+      typeof node.value === "number" && String(node.value) !== o.valueText
+        ? o.valueText
+        : node.value;
+    target[o.segments.at(-1)!] = value;
+    // A scalar that keeps its source, so `0.10` stays readable as a version.
+    const scalar = new Scalar(value);
+    scalar.source = o.valueText;
+    this.located.set(at, { value: scalar, key: null });
+    this.overridden.set(at, o.text);
+  }
+
   private locate(issue: PendingIssue): ScenarioIssue {
     const path = displayPath(issue.segments);
     for (let n = issue.segments.length; n >= 0; n--) {
+      const flag = this.overridden.get(pointer(issue.segments.slice(0, n)));
+      if (flag !== undefined) {
+        const hint = issue.suggestion === undefined ? {} : { suggestion: issue.suggestion };
+        return { file: `--set ${flag}`, line: 0, column: 0, path, message: issue.message, ...hint };
+      }
       const found = this.located.get(pointer(issue.segments.slice(0, n)));
       if (found === undefined) continue;
       const exact = n === issue.segments.length;
