@@ -112,15 +112,15 @@ export function metricRows(input: MetricsInput): MetricRow[] {
   ) => {
     if (!input.nodes.some((n) => read(n) !== undefined)) return;
     for (const [key, def] of defs) {
-      const valueOf = (n: NodeMetrics): number | undefined | "down" => {
+      const readValue = (n: NodeMetrics): number | undefined | "down" => {
         const m = read(n);
         if (m === undefined) return undefined;
         return n.up ? m[key] : "down";
       };
       if (def.kind === "gauge") {
-        rows.push({ mbean: def.mbean, attribute: "Value", values: input.nodes.map(valueOf) });
+        rows.push({ mbean: def.mbean, attribute: "Value", values: input.nodes.map(readValue) });
       } else {
-        const counts = input.nodes.map(valueOf);
+        const counts = input.nodes.map(readValue);
         rows.push({ mbean: def.mbean, attribute: "Count", values: counts });
         rows.push({
           mbean: def.mbean,

@@ -57,6 +57,7 @@ import {
   type OffsetsForLeaderEpochRequest,
   type OffsetsForLeaderEpochResponse,
   PARTITION_ENTRY_BYTES,
+  type ProducePartitionData,
   type ProducePartitionResponse,
   type ProduceRequest,
   type ProduceResponse,
@@ -785,6 +786,10 @@ export class ReplicaManager implements FetcherOwner {
         continue;
       }
       const ml = hp.log;
+      if (this.idempotenceVerdict(hp, ml, data, slot, request)) {
+        if (slot.requiredOffset >= 0) waits = true;
+        continue;
+      }
       const out = this.logs.appendAsLeader(ml, data.batch, hp.leaderEpoch, now);
       const batch = out.batch;
       doneAtUs = Math.max(doneAtUs, out.doneAtUs);
@@ -847,6 +852,49 @@ export class ReplicaManager implements FetcherOwner {
         id: delayed.id,
       });
     }
+  }
+
+  /**
+   * The idempotent producer's checks (producer-state.ts) before a leader append. True when the
+   * batch is not to be appended: a duplicate (answered with the original offsets, and for acks=all
+   * once the HW covers them, as Kafka's DelayedProduce waits on the duplicate's last offset) or an
+   * out-of-order sequence or stale epoch (answered with the error).
+   */
+  private idempotenceVerdict(
+    hp: HostedPartition,
+    ml: ManagedLog,
+    data: ProducePartitionData,
+    slot: ProduceSlot,
+    request: ProduceRequest,
+  ): boolean {
+    const stale: KafkaError = this.ctx.profile.invalidProducerEpochError
+      ? "INVALID_PRODUCER_EPOCH"
+      : "PRODUCER_FENCED";
+    const check = ml.log.producerState.check(data.batch, stale);
+    if (check.kind === "append") return false;
+    const fields = {
+      topic: hp.topic,
+      partition: hp.partition,
+      client: request.clientId,
+      producerId: data.batch.producerId,
+      producerEpoch: data.batch.producerEpoch,
+      baseSequence: data.batch.baseSequence,
+      count: data.batch.count,
+    };
+    if (check.kind === "error") {
+      slot.error = check.error;
+      this.counters.FailedProduceRequestsPerSec++;
+      this.ctx.emit("produce.rejected", { ...fields, error: check.error, reason: check.reason });
+      return true;
+    }
+    slot.baseOffset = check.firstOffset;
+    slot.logStartOffset = ml.log.logStartOffset;
+    this.ctx.emit("produce.duplicate", { ...fields, baseOffset: check.firstOffset });
+    if (request.acks === -1) {
+      slot.requiredOffset = check.lastOffset + 1;
+      slot.done = false;
+    }
+    return true;
   }
 
   private produceError(hp: HostedPartition | undefined, acks: -1 | 0 | 1): KafkaError {

@@ -19,6 +19,7 @@ import type { NetMessage } from "../../infra/network.ts";
 import type { MetadataImage } from "../metadata/image.ts";
 import type { CoordinatorRequest } from "../protocol-clients.ts";
 import type { BrokerContext } from "./context.ts";
+import { ProducerIdManager } from "./producer-id-manager.ts";
 
 export interface BrokerService {
   /** For the trace and snapshots: "group-coordinator", "producer-id-manager"... */
@@ -38,6 +39,8 @@ export interface BrokerService {
 }
 
 /** The services every broker process hosts, in the order the broker offers them messages. */
-export function createBrokerServices(_ctx: BrokerContext): BrokerService[] {
-  return [];
+export function createBrokerServices(ctx: BrokerContext): BrokerService[] {
+  const services: BrokerService[] = [];
+  services.push(new ProducerIdManager(ctx));
+  return services;
 }

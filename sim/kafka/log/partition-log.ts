@@ -16,7 +16,8 @@
  * `batchBoundaryAtOrBelow` rounds down the way Kafka's recovery drops a torn batch); a read returns
  * whole batches only, from one segment, as Kafka's `LogSegment.read` does; DeleteRecords moves the log
  * start at once but its segments go only at the next retention pass (retention.ts), as in Kafka; no
- * producer-state snapshots or transaction index (other modules keep those).
+ * producer-state snapshot files or transaction index. The idempotent-producer state
+ * (producer-state.ts) is kept beside the batches: every append updates it, a truncation rebuilds it.
  *
  * Faults it can suffer: a power loss (`losePowerTail`: everything after the flushed offset is lost,
  * down to a batch boundary); a process crash loses nothing here (the page cache survives).
@@ -29,6 +30,7 @@ import {
   type EpochEntry,
   LeaderEpochCache,
 } from "./leader-epoch-cache.ts";
+import { ProducerStateManager } from "./producer-state.ts";
 import {
   appendToSegment,
   batchEndOffset,
@@ -105,6 +107,8 @@ const EMPTY_READ: ReadResult = Object.freeze({ batches: Object.freeze([]), bytes
 
 export class PartitionLog {
   readonly epochCache: LeaderEpochCache;
+  /** Idempotent producers' last batches (Kafka's ProducerStateManager), kept in step with the log. */
+  readonly producerState = new ProducerStateManager();
   private cfg: PartitionLogConfig;
   private segs: Segment[];
   private leo: number;
@@ -241,6 +245,7 @@ export class PartitionLog {
     this.totalRecords += batchRecordCount(batch);
     this.lastBatchEpoch = batch.leaderEpoch;
     this.epochCache.assign(batch.leaderEpoch, batch.baseOffset);
+    this.producerState.onAppend(batch);
     this.checkInvariants();
     return { batch, rolled };
   }
@@ -404,6 +409,7 @@ export class PartitionLog {
     this.logStart = Math.min(this.logStart, offset);
     this.epochCache.truncateFromEnd(offset);
     this.lastBatchEpoch = this.lastBatch()?.leaderEpoch ?? -1;
+    this.producerState.rebuild(offset, (fn) => this.forEachBatch(fn));
     this.checkInvariants();
     return removed;
   }
@@ -427,6 +433,7 @@ export class PartitionLog {
     this.totalRecords = 0;
     this.lastBatchEpoch = -1;
     this.epochCache.clear();
+    this.producerState.clear();
     this.checkInvariants();
     return removed;
   }

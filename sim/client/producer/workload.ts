@@ -1,0 +1,68 @@
+/**
+ * A write workload for the real producer: records at a fixed rate, with keys drawn from a
+ * distribution, for scenarios and benchmarks (Maelstrom keeps the workload apart from the client;
+ * so does this file).
+ *
+ * Models: record k is sent at start + ceil(k × 1e6 ÷ ratePerSec) µs (the long-run rate is exact);
+ * keys: none (null), `sequential` (key-0, key-1, ... cycling over `count`), `uniform` (a uniform
+ * draw over `count` keys) or `zipf` (rank k in [0, count) with probability ∝ 1/(k+1)^s, the hot-key case), drawn
+ * from the producer's own RNG stream so adding a component changes no other draw. Values are
+ * `valueBytes` long, kept as text only when the producer keeps payloads.
+ *
+ * Simplifies: no bursts or think time; one topic per workload. Faults: none.
+ */
+import { assert, assertSafeInt } from "../../engine/assert.ts";
+import type { RngStream } from "../../engine/rng.ts";
+
+export type KeyDistribution =
+  | { readonly kind: "none" }
+  | { readonly kind: "sequential"; readonly count: number }
+  | { readonly kind: "uniform"; readonly count: number }
+  | { readonly kind: "zipf"; readonly count: number; readonly s: number };
+
+export interface ProducerWorkload {
+  readonly topic: string;
+  /** Records per second (≥ 1). */
+  readonly ratePerSec: number;
+  /** Bytes of each value. */
+  readonly valueBytes: number;
+  readonly keys?: KeyDistribution;
+  /** First record at this time (default 0). */
+  readonly startAtUs?: number;
+  /** No record at or after this time. */
+  readonly stopAtUs?: number;
+}
+
+export function checkWorkload(w: ProducerWorkload): void {
+  assertSafeInt(w.ratePerSec, "workload ratePerSec");
+  assert(w.ratePerSec >= 1, "workload ratePerSec must be ≥ 1");
+  assertSafeInt(w.valueBytes, "workload valueBytes");
+  assert(w.valueBytes >= 0, "workload valueBytes must be ≥ 0");
+  const keys = w.keys ?? { kind: "none" };
+  if (keys.kind !== "none") {
+    assertSafeInt(keys.count, "workload key count");
+    assert(keys.count >= 1, "workload key count must be ≥ 1");
+  }
+}
+
+/** When record k (0-based) of the workload is due. */
+export function workloadTimeUs(w: ProducerWorkload, k: number): number {
+  const atUs = (w.startAtUs ?? 0) + Math.ceil((k * 1_000_000) / w.ratePerSec);
+  assertSafeInt(atUs, "workload record time");
+  return atUs;
+}
+
+/** The key of record k. */
+export function workloadKey(w: ProducerWorkload, k: number, rng: RngStream): string | null {
+  const keys = w.keys ?? { kind: "none" };
+  switch (keys.kind) {
+    case "none":
+      return null;
+    case "sequential":
+      return `key-${k % keys.count}`;
+    case "uniform":
+      return `key-${rng.intBetween(0, keys.count - 1)}`;
+    case "zipf":
+      return `key-${rng.zipf(keys.count, keys.s)}`;
+  }
+}
