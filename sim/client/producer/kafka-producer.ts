@@ -66,7 +66,13 @@ import { IdempotenceState } from "./idempotence.ts";
 import { ProducerMetadata } from "./metadata.ts";
 import { type ProducerSettings, resolveProducerSettings } from "./producer-config.ts";
 import { Sender, type SenderHost } from "./sender.ts";
-import { checkWorkload, type ProducerWorkload, workloadKey, workloadTimeUs } from "./workload.ts";
+import {
+  checkWorkload,
+  type ProducerWorkload,
+  poissonGapUs,
+  workloadKey,
+  workloadTimeUs,
+} from "./workload.ts";
 
 /** What send() takes. */
 export interface ProducerRecord {
@@ -957,7 +963,13 @@ export class KafkaProducer implements Actor {
   }
 
   private scheduleWorkload(w: ProducerWorkload, k: number): void {
-    const atUs = Math.max(workloadTimeUs(w, k), this.engine.now);
+    if (w.count !== undefined && k >= w.count) return;
+    let atUs: number;
+    if (w.arrival === "poisson") {
+      // The first record comes at the start; each later one an exponential gap after the last.
+      const start = Math.max(w.startAtUs ?? 0, this.engine.now);
+      atUs = k === 0 ? start : this.engine.now + poissonGapUs(w, this.workloadRng);
+    } else atUs = Math.max(workloadTimeUs(w, k), this.engine.now);
     if (w.stopAtUs !== undefined && atUs >= w.stopAtUs) return;
     this.engine.scheduleAt(atUs, this.id, "producer.workload", k);
   }
@@ -969,9 +981,8 @@ export class KafkaProducer implements Actor {
     this.send({
       topic: w.topic,
       key,
-      ...(this.keepPayloads
-        ? { value: `v${k}`.padEnd(w.valueBytes, ".") }
-        : { valueBytes: w.valueBytes }),
+      // Readable values name the producer and the record: `producer-1:0`, `producer-1:1`, ...
+      ...(this.keepPayloads ? { value: `${this.id}:${k}` } : { valueBytes: w.valueBytes }),
     });
     this.scheduleWorkload(w, k + 1);
   }

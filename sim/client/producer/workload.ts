@@ -16,14 +16,25 @@ import type { RngStream } from "../../engine/rng.ts";
 
 export type KeyDistribution =
   | { readonly kind: "none" }
+  /** key-0, key-1, ... without end (the scenario format's `sequence`). */
+  | { readonly kind: "sequence" }
   | { readonly kind: "sequential"; readonly count: number }
   | { readonly kind: "uniform"; readonly count: number }
-  | { readonly kind: "zipf"; readonly count: number; readonly s: number };
+  | { readonly kind: "zipf"; readonly count: number; readonly s: number }
+  /** The given keys in turn, record k taking keys[k mod length]. */
+  | { readonly kind: "list"; readonly keys: readonly string[] };
 
 export interface ProducerWorkload {
   readonly topic: string;
-  /** Records per second (≥ 1). */
+  /** Records per second (> 0; a byte rate divided by the value size need not be whole). */
   readonly ratePerSec: number;
+  /**
+   * fixed (default): record k at start + ceil(k × 1e6 ÷ rate) µs; poisson: exponential gaps of mean
+   * 1e6 ÷ rate µs, each rounded up to a whole µs, drawn from the workload's stream.
+   */
+  readonly arrival?: "fixed" | "poisson";
+  /** Stop after this many records (whichever of count and stopAtUs comes first). */
+  readonly count?: number;
   /** Bytes of each value. */
   readonly valueBytes: number;
   readonly keys?: KeyDistribution;
@@ -34,15 +45,24 @@ export interface ProducerWorkload {
 }
 
 export function checkWorkload(w: ProducerWorkload): void {
-  assertSafeInt(w.ratePerSec, "workload ratePerSec");
-  assert(w.ratePerSec >= 1, "workload ratePerSec must be ≥ 1");
+  assert(
+    Number.isFinite(w.ratePerSec) && w.ratePerSec > 0,
+    () => `workload ratePerSec must be a positive number, got ${w.ratePerSec}`,
+  );
+  if (w.count !== undefined) assertSafeInt(w.count, "workload count");
   assertSafeInt(w.valueBytes, "workload valueBytes");
   assert(w.valueBytes >= 0, "workload valueBytes must be ≥ 0");
   const keys = w.keys ?? { kind: "none" };
-  if (keys.kind !== "none") {
+  if (keys.kind === "list") assert(keys.keys.length >= 1, "a key list needs at least one key");
+  else if (keys.kind !== "none" && keys.kind !== "sequence") {
     assertSafeInt(keys.count, "workload key count");
     assert(keys.count >= 1, "workload key count must be ≥ 1");
   }
+}
+
+/** The gap before the next record of a Poisson arrival process, in whole µs (at least 1). */
+export function poissonGapUs(w: ProducerWorkload, rng: RngStream): number {
+  return Math.max(1, Math.ceil(rng.exponential(1_000_000 / w.ratePerSec)));
 }
 
 /** When record k (0-based) of the workload is due. */
@@ -58,8 +78,12 @@ export function workloadKey(w: ProducerWorkload, k: number, rng: RngStream): str
   switch (keys.kind) {
     case "none":
       return null;
+    case "sequence":
+      return `key-${k}`;
     case "sequential":
       return `key-${k % keys.count}`;
+    case "list":
+      return keys.keys[k % keys.keys.length]!;
     case "uniform":
       return `key-${rng.intBetween(0, keys.count - 1)}`;
     case "zipf":
