@@ -66,6 +66,11 @@ export type JoinGroupRequest = {
   readonly protocols: readonly JoinGroupProtocol[];
   /** Why the member (re)joins, for the trace (KIP-800's reason field). */
   readonly reason: string;
+  /**
+   * client.id from the request header (member ids and kafka-consumer-groups' CLIENT-ID); absent:
+   * the coordinator uses the sender's node name.
+   */
+  readonly clientId?: string;
 };
 
 export type JoinGroupMember = {

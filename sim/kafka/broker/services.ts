@@ -16,6 +16,7 @@
 import type { SimEvent } from "../../engine/engine.ts";
 import type { ProcessStart } from "../../infra/host.ts";
 import type { NetMessage } from "../../infra/network.ts";
+import { GroupCoordinatorService } from "../group/coordinator-service.ts";
 import type { MetadataImage } from "../metadata/image.ts";
 import type { CoordinatorRequest } from "../protocol-clients.ts";
 import type { BrokerContext } from "./context.ts";
@@ -42,5 +43,6 @@ export interface BrokerService {
 export function createBrokerServices(ctx: BrokerContext): BrokerService[] {
   const services: BrokerService[] = [];
   services.push(new ProducerIdManager(ctx));
+  services.push(new GroupCoordinatorService(ctx));
   return services;
 }

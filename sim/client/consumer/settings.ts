@@ -1,0 +1,124 @@
+/**
+ * The consumer's configs, read once from Kafka's names through resolveClientConfig (version
+ * defaults included) into typed fields with units, plus the rebalance protocol its assignors imply.
+ *
+ * Models ConsumerConfig's checks that change behaviour: heartbeat.interval.ms must be below
+ * session.timeout.ms; the assignors of partition.assignment.strategy must share a rebalance
+ * protocol (COOPERATIVE only when all support it); group.instance.id needs a release with KIP-345.
+ * Simplifies: configs the model does not read are resolved and ignored. Faults: none; pure.
+ */
+import { assert } from "../../engine/assert.ts";
+import {
+  configBoolean,
+  configList,
+  configNumber,
+  configString,
+  hasConfig,
+  hasConfigErrors,
+  resolveClientConfig,
+} from "../../kafka/config.ts";
+import { type KafkaVersion, versionProfile } from "../../kafka/version.ts";
+import { assignorFor, commonRebalanceProtocol } from "../assignors/index.ts";
+import type { PartitionAssignor, RebalanceProtocol } from "../assignors/types.ts";
+
+export type OffsetResetPolicy = "earliest" | "latest" | "none";
+
+export interface ConsumerSettings {
+  readonly groupId: string | null;
+  readonly groupInstanceId: string | null;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly maxPollIntervalMs: number;
+  readonly maxPollRecords: number;
+  readonly enableAutoCommit: boolean;
+  readonly autoCommitIntervalMs: number;
+  readonly autoOffsetReset: OffsetResetPolicy;
+  readonly isolationLevel: "read_uncommitted" | "read_committed";
+  readonly fetchMinBytes: number;
+  readonly fetchMaxBytes: number;
+  readonly fetchMaxWaitMs: number;
+  readonly maxPartitionFetchBytes: number;
+  readonly requestTimeoutMs: number;
+  readonly retryBackoffMs: number;
+  readonly metadataMaxAgeMs: number;
+  readonly defaultApiTimeoutMs: number;
+  readonly clientRack: string | null;
+  /** In preference order (partition.assignment.strategy). */
+  readonly assignors: readonly PartitionAssignor[];
+  readonly protocol: RebalanceProtocol;
+  /** KIP-320 (2.1+): fetches carry the leader epoch and positions are validated. */
+  readonly kip320: boolean;
+}
+
+/** Resolves and checks; a configuration error is an assertion (Kafka's ConfigException). */
+export function consumerSettings(
+  version: KafkaVersion,
+  overrides: Readonly<Record<string, unknown>>,
+): ConsumerSettings {
+  const cfg = resolveClientConfig("consumer", version, overrides);
+  assert(
+    !hasConfigErrors(cfg),
+    () =>
+      `consumer config: ${cfg.issues
+        .filter((i) => i.level === "error")
+        .map((i) => `${i.key}: ${i.message}`)
+        .join("; ")}`,
+  );
+  const profile = versionProfile(version);
+  const strategy = configList(cfg, "partition.assignment.strategy");
+  const assignors = strategy.map((name) => {
+    const assignor = assignorFor(name);
+    assert(assignor !== undefined, () => `unknown partition.assignment.strategy ${name}`);
+    assert(
+      assignor.name !== "cooperative-sticky" || profile.cooperativeRebalance,
+      () => `${name} needs Kafka 2.4 (KIP-429), not ${version}`,
+    );
+    return assignor;
+  });
+  const protocol = commonRebalanceProtocol(assignors);
+  assert(protocol !== null, "the assignors do not have a commonly supported rebalance protocol");
+  const text = (name: string): string | null =>
+    hasConfig(cfg, name) ? configString(cfg, name) : null;
+  const groupInstanceId = text("group.instance.id");
+  assert(
+    groupInstanceId === null || profile.staticMembership,
+    () => `group.instance.id needs Kafka 2.3 (KIP-345), not ${version}`,
+  );
+  const settings: ConsumerSettings = {
+    groupId: text("group.id"),
+    groupInstanceId: groupInstanceId === "" ? null : groupInstanceId,
+    sessionTimeoutMs: configNumber(cfg, "session.timeout.ms"),
+    heartbeatIntervalMs: configNumber(cfg, "heartbeat.interval.ms"),
+    maxPollIntervalMs: configNumber(cfg, "max.poll.interval.ms"),
+    maxPollRecords: configNumber(cfg, "max.poll.records"),
+    enableAutoCommit: configBoolean(cfg, "enable.auto.commit"),
+    autoCommitIntervalMs: configNumber(cfg, "auto.commit.interval.ms"),
+    autoOffsetReset: configString(cfg, "auto.offset.reset") as OffsetResetPolicy,
+    isolationLevel: (text("isolation.level") ?? "read_uncommitted") as
+      | "read_uncommitted"
+      | "read_committed",
+    fetchMinBytes: configNumber(cfg, "fetch.min.bytes"),
+    fetchMaxBytes: configNumber(cfg, "fetch.max.bytes"),
+    fetchMaxWaitMs: configNumber(cfg, "fetch.max.wait.ms"),
+    maxPartitionFetchBytes: configNumber(cfg, "max.partition.fetch.bytes"),
+    requestTimeoutMs: configNumber(cfg, "request.timeout.ms"),
+    retryBackoffMs: configNumber(cfg, "retry.backoff.ms"),
+    metadataMaxAgeMs: configNumber(cfg, "metadata.max.age.ms"),
+    defaultApiTimeoutMs: hasConfig(cfg, "default.api.timeout.ms")
+      ? configNumber(cfg, "default.api.timeout.ms")
+      : 60_000,
+    clientRack: text("client.rack") || null,
+    assignors,
+    protocol,
+    kip320: profile.kip320,
+  };
+  assert(
+    settings.groupId === null || settings.heartbeatIntervalMs < settings.sessionTimeoutMs,
+    "heartbeat.interval.ms must be set lower than session.timeout.ms",
+  );
+  assert(
+    ["earliest", "latest", "none"].includes(settings.autoOffsetReset),
+    () => `auto.offset.reset ${settings.autoOffsetReset} is not earliest, latest or none`,
+  );
+  return settings;
+}

@@ -1,0 +1,810 @@
+/**
+ * The group coordinator as a part of a broker (Kafka's GroupCoordinator with its
+ * GroupMetadataManager, and the FindCoordinator handler of KafkaApis).
+ *
+ * Models:
+ * - FindCoordinator: the group's `__consumer_offsets` partition (placement.ts) and its leader.
+ *   The topic is created on first use with a CreateTopics request to the active controller
+ *   (50 partitions, RF `offsets.topic.replication.factor`, compacted); until a leader exists the
+ *   answer is COORDINATOR_NOT_AVAILABLE. From 0.11 creation fails until enough brokers are alive
+ *   (KAFKA-3959); 0.10 caps the replication factor at the live brokers instead.
+ * - A broker coordinates the groups of the offsets partitions it leads. On becoming leader it
+ *   loads the partition from its own log: ListOffsets to itself (earliest, and its LEO), then
+ *   consumer Fetches to itself until the high watermark reaches that LEO, replaying offset
+ *   commits and group metadata (tombstones delete). Meanwhile its groups answer
+ *   COORDINATOR_LOAD_IN_PROGRESS; on losing leadership they are unloaded (NOT_COORDINATOR).
+ * - Writes (group metadata after a sync, offset commits, tombstones) are ProduceRequests with
+ *   acks=-1 to the broker itself over loopback, keys and values kept so compaction works; the
+ *   caller is answered when the ProduceResponse arrives, its error mapped as
+ *   GroupMetadataManager maps it.
+ * - The offsets-retention task every `offsets.retention.check.interval.ms`.
+ *
+ * Simplifies: no request queue or purgatory threads; the load reads up to the HW (Kafka's old
+ * loader read to the LEO; the new runtime also exposes only committed state); the offsets topic's
+ * partition count comes from the image once it exists.
+ *
+ * Faults: the process crash loses every group in memory (onProcessStart); the new leader of an
+ * offsets partition reloads them; a lost loopback answer (the broker stopped leading) leaves the
+ * client to time out, as in Kafka.
+ */
+import { assert } from "../../engine/assert.ts";
+import type { SimEvent } from "../../engine/engine.ts";
+import type { ProcessStart } from "../../infra/host.ts";
+import type { NetMessage } from "../../infra/network.ts";
+import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerService } from "../broker/services.ts";
+import { configNumber, hasConfig } from "../config.ts";
+import type { MetadataImage } from "../metadata/image.ts";
+import {
+  EARLIEST_TIMESTAMP,
+  type FetchRequest,
+  type FetchResponse,
+  HEADER_BYTES,
+  LATEST_TIMESTAMP,
+  type ListOffsetsRequest,
+  type ListOffsetsResponse,
+  PARTITION_ENTRY_BYTES,
+  type ProduceRequest,
+  type ProduceResponse,
+} from "../protocol.ts";
+import type {
+  CoordinatorRequest,
+  FindCoordinatorRequest,
+  FindCoordinatorResponse,
+  HeartbeatResponse,
+  JoinGroupResponse,
+  LeaveGroupResponse,
+  OffsetCommitResponse,
+  OffsetFetchResponse,
+  SyncGroupResponse,
+} from "../protocol-clients.ts";
+import type { AdminRequestMessage, AdminResponseMessage } from "../protocol-control.ts";
+import { type KafkaError, NO_PRODUCER_ID, type RecordBatch, tpKey } from "../types.ts";
+import { compareVersions } from "../version.ts";
+import {
+  type GroupEnv,
+  type GroupSettings,
+  type GroupSnapshot,
+  GroupStateMachine,
+  type GroupTimer,
+} from "./group-state.ts";
+import { coordinatorPartition, OFFSETS_TOPIC } from "./placement.ts";
+import {
+  BATCH_HEADER_BYTES,
+  decodeRecord,
+  encodeGroupValue,
+  encodeOffsetValue,
+  type GroupRecordValue,
+  groupKey,
+  type OffsetRecordValue,
+  offsetKey,
+  recordBytes,
+} from "./records.ts";
+
+/** What the coordinator holds for one offsets partition it leads. */
+export interface CoordinatorPartitionSnapshot {
+  readonly partition: number;
+  readonly leaderEpoch: number;
+  readonly status: "loading" | "loaded";
+}
+
+export interface GroupCoordinatorSnapshot {
+  readonly partitions: readonly CoordinatorPartitionSnapshot[];
+  /** The groups of loaded partitions, by group id, each with its offsets partition. */
+  readonly groups: ReadonlyArray<GroupSnapshot & { readonly coordinatorPartition: number }>;
+}
+
+interface OwnedPartition {
+  readonly partition: number;
+  leaderEpoch: number;
+  status: "loading" | "loaded";
+  /** Changes each time loading restarts; answers to an older load are ignored. */
+  readonly loadSeq: number;
+  fetchOffset: number;
+  targetOffset: number;
+  readonly groups: Map<string, GroupRecordValue | null>;
+  readonly offsets: Map<
+    string,
+    Map<string, { topic: string; partition: number; value: OffsetRecordValue | null }>
+  >;
+}
+
+type Pending =
+  | { readonly kind: "append"; readonly done: (error: KafkaError) => void }
+  | { readonly kind: "list"; readonly partition: number; readonly loadSeq: number }
+  | { readonly kind: "fetch"; readonly partition: number; readonly loadSeq: number }
+  | { readonly kind: "create" };
+
+type TimerPayload =
+  | { readonly epoch: number; readonly what: "group"; readonly timer: GroupTimer }
+  | { readonly epoch: number; readonly what: "expire-offsets" }
+  | { readonly epoch: number; readonly what: "create-timeout"; readonly correlationId: number }
+  | {
+      readonly epoch: number;
+      readonly what: "load-retry";
+      readonly partition: number;
+      readonly loadSeq: number;
+    };
+
+const TIMER_KIND = "group.timer";
+/** Kafka's NewMemberJoinTimeoutMs (5 minutes, from 2.2). */
+const NEW_MEMBER_JOIN_TIMEOUT_MS = 300_000;
+/** The broker-to-controller channel's request timeout for CreateTopics (modelled). */
+const CREATE_TOPIC_TIMEOUT_US = 30_000_000;
+/** Backoff before retrying a load step that failed (a modelled constant). */
+const LOAD_RETRY_BACKOFF_US = 100_000;
+/** offsets.load.buffer.size: bytes read per load fetch. */
+const LOAD_BUFFER_BYTES = 5 * 1024 * 1024;
+/** Fetch wait while the HW catches up with the LEO during a load. */
+const LOAD_FETCH_WAIT_MS = 500;
+
+export class GroupCoordinatorService implements BrokerService {
+  readonly name = "group-coordinator";
+  readonly timerPrefix = "group.";
+  /** Process generation: timers from an earlier process are ignored. */
+  private epoch = 0;
+  private sm: GroupStateMachine;
+  private readonly owned = new Map<number, OwnedPartition>();
+  private readonly pending = new Map<number, Pending>();
+  private createInFlight: number | undefined;
+  /** The controller created the topic; this broker's image has not shown it yet. */
+  private awaitingTopic = false;
+  private loadSeq = 0;
+  private memberIdCounter = 0;
+  private readonly settings: GroupSettings;
+
+  constructor(private readonly ctx: BrokerContext) {
+    this.settings = groupSettings(ctx);
+    this.sm = this.newStateMachine();
+  }
+
+  // ------------------------------------------------------------------ BrokerService
+
+  onProcessStart(_after: ProcessStart["after"]): void {
+    this.epoch++;
+    this.owned.clear();
+    this.pending.clear();
+    this.createInFlight = undefined;
+    this.awaitingTopic = false;
+    this.sm = this.newStateMachine();
+    const intervalMs = configNumber(this.ctx.config, "offsets.retention.check.interval.ms");
+    this.timer(msToUs(intervalMs), { epoch: this.epoch, what: "expire-offsets" });
+  }
+
+  onMetadata(image: MetadataImage): void {
+    const topic = image.topicByName(OFFSETS_TOPIC);
+    const leading = new Map<number, number>();
+    if (topic !== undefined) {
+      this.awaitingTopic = false;
+      topic.partitions.forEach((state, partition) => {
+        if (state.leader === this.ctx.brokerId) leading.set(partition, state.leaderEpoch);
+      });
+    }
+    for (const partition of [...this.owned.keys()].sort((a, b) => a - b)) {
+      if (!leading.has(partition)) this.unloadPartition(partition);
+    }
+    for (const [partition, leaderEpoch] of leading) {
+      const owned = this.owned.get(partition);
+      if (owned === undefined) this.startLoad(partition, leaderEpoch);
+      else owned.leaderEpoch = leaderEpoch;
+    }
+  }
+
+  handleRequest(from: string, request: CoordinatorRequest): boolean {
+    switch (request.type) {
+      case "FindCoordinatorRequest":
+        if (request.keyType !== "group") return false;
+        this.findCoordinator(from, request);
+        return true;
+      case "JoinGroupRequest":
+      case "SyncGroupRequest":
+      case "HeartbeatRequest":
+      case "LeaveGroupRequest":
+      case "OffsetCommitRequest":
+      case "OffsetFetchRequest":
+        this.groupRequest(from, request);
+        return true;
+      case "InitProducerIdRequest":
+        return false;
+    }
+  }
+
+  handleResponse(from: string, response: NetMessage): boolean {
+    const m = response as { type: string; correlationId?: number };
+    if (m.correlationId === undefined) return false;
+    const p = this.pending.get(m.correlationId);
+    if (p === undefined) return false;
+    // Appends and loads go to the broker itself; only CreateTopics goes to the controller.
+    if (p.kind !== "create" && from !== this.ctx.node) return false;
+    this.pending.delete(m.correlationId);
+    switch (p.kind) {
+      case "append":
+        p.done(appendError(response as ProduceResponse));
+        return true;
+      case "list":
+        this.onListOffsets(p.partition, p.loadSeq, response as ListOffsetsResponse);
+        return true;
+      case "fetch":
+        this.onLoadFetch(p.partition, p.loadSeq, response as FetchResponse);
+        return true;
+      case "create":
+        this.onCreateResponse(m.correlationId, response as AdminResponseMessage);
+        return true;
+    }
+  }
+
+  handleTimer(event: SimEvent): void {
+    if (event.kind !== TIMER_KIND) return;
+    const payload = event.payload as TimerPayload;
+    if (payload.epoch !== this.epoch) return;
+    switch (payload.what) {
+      case "group":
+        return this.sm.onTimer(payload.timer);
+      case "expire-offsets": {
+        this.sm.expireOffsets();
+        const intervalMs = configNumber(this.ctx.config, "offsets.retention.check.interval.ms");
+        this.timer(msToUs(intervalMs), { epoch: this.epoch, what: "expire-offsets" });
+        return;
+      }
+      case "create-timeout":
+        if (this.createInFlight === payload.correlationId) {
+          this.pending.delete(payload.correlationId);
+          this.createInFlight = undefined;
+        }
+        return;
+      case "load-retry": {
+        const owned = this.owned.get(payload.partition);
+        if (owned?.loadSeq === payload.loadSeq && owned.status === "loading")
+          this.listOffsets(owned);
+        return;
+      }
+    }
+  }
+
+  onDisconnect(_peer: string): void {}
+
+  /** Plain data for the kafka-consumer-groups tool, the viz and tests. */
+  snapshot(): GroupCoordinatorSnapshot {
+    const partitions = [...this.owned.values()]
+      .sort((a, b) => a.partition - b.partition)
+      .map((o) => ({ partition: o.partition, leaderEpoch: o.leaderEpoch, status: o.status }));
+    const count = this.partitionCount();
+    const groups = this.sm.snapshot().map((g) => ({
+      ...g,
+      coordinatorPartition: coordinatorPartition(g.groupId, count),
+    }));
+    return { partitions, groups };
+  }
+
+  // ------------------------------------------------------------------ FindCoordinator
+
+  private findCoordinator(from: string, request: FindCoordinatorRequest): void {
+    const answer = (error: KafkaError, nodeId: number) =>
+      this.ctx.send(from, {
+        type: "FindCoordinatorResponse",
+        bytes: HEADER_BYTES + 32,
+        correlationId: request.correlationId,
+        error,
+        nodeId,
+      } satisfies FindCoordinatorResponse);
+    const image = this.ctx.image();
+    const topic = image.topicByName(OFFSETS_TOPIC);
+    if (topic === undefined) {
+      this.maybeCreateTopic(image);
+      return answer("COORDINATOR_NOT_AVAILABLE", -1);
+    }
+    const state = topic.partitions[coordinatorPartition(request.key, topic.partitions.length)];
+    if (state === undefined || state.leader < 0) return answer("COORDINATOR_NOT_AVAILABLE", -1);
+    answer("NONE", state.leader);
+  }
+
+  private maybeCreateTopic(image: MetadataImage): void {
+    if (this.createInFlight !== undefined || this.awaitingTopic) return;
+    const controller = this.ctx.controllerNode();
+    if (controller === undefined) return;
+    const cfg = this.ctx.config;
+    let replicationFactor = configNumber(cfg, "offsets.topic.replication.factor");
+    if (compareVersions(this.ctx.version, "0.11") < 0) {
+      // 0.10 created the offsets topic with as many replicas as there were live brokers.
+      const alive = image.sortedBrokerIds().filter((id) => image.isActive(id)).length;
+      replicationFactor = Math.max(1, Math.min(replicationFactor, alive));
+    }
+    const correlationId = this.ctx.nextCorrelationId();
+    this.createInFlight = correlationId;
+    this.pending.set(correlationId, { kind: "create" });
+    this.ctx.emit("coordinator.topic.create", {
+      topic: OFFSETS_TOPIC,
+      partitions: configNumber(cfg, "offsets.topic.num.partitions"),
+      replicationFactor,
+    });
+    this.ctx.send(controller, {
+      type: "AdminRequest",
+      bytes: HEADER_BYTES + 256,
+      correlationId,
+      request: {
+        op: "CreateTopics",
+        topics: [
+          {
+            name: OFFSETS_TOPIC,
+            numPartitions: configNumber(cfg, "offsets.topic.num.partitions"),
+            replicationFactor,
+            configs: {
+              "cleanup.policy": "compact",
+              "segment.bytes": String(configNumber(cfg, "offsets.topic.segment.bytes")),
+              "compression.type": "producer",
+            },
+          },
+        ],
+      },
+    } satisfies AdminRequestMessage);
+    this.timer(CREATE_TOPIC_TIMEOUT_US, {
+      epoch: this.epoch,
+      what: "create-timeout",
+      correlationId,
+    });
+  }
+
+  private onCreateResponse(correlationId: number, m: AdminResponseMessage): void {
+    if (this.createInFlight === correlationId) this.createInFlight = undefined;
+    const result = m.results[0];
+    const error = m.error !== "NONE" ? m.error : (result?.error ?? "NONE");
+    // Created (or already there): wait for the metadata to arrive instead of asking again.
+    if (error === "NONE" || error === "TOPIC_ALREADY_EXISTS") {
+      this.awaitingTopic = this.ctx.image().topicByName(OFFSETS_TOPIC) === undefined;
+    }
+    this.ctx.emit("coordinator.topic.created", {
+      topic: OFFSETS_TOPIC,
+      error,
+      message: result?.message ?? "",
+    });
+  }
+
+  // ------------------------------------------------------------------ group requests
+
+  private groupRequest(
+    from: string,
+    request: Exclude<
+      CoordinatorRequest,
+      FindCoordinatorRequest | { type: "InitProducerIdRequest" }
+    >,
+  ): void {
+    const ctx = this.ctx;
+    const partition = coordinatorPartition(request.groupId, this.partitionCount());
+    const owned = this.owned.get(partition);
+    const blocked: KafkaError | undefined =
+      owned === undefined
+        ? "NOT_COORDINATOR"
+        : owned.status === "loading"
+          ? "COORDINATOR_LOAD_IN_PROGRESS"
+          : undefined;
+    const cid = request.correlationId;
+    switch (request.type) {
+      case "JoinGroupRequest": {
+        const send = (r: Omit<JoinGroupResponse, "type" | "bytes" | "correlationId">) =>
+          ctx.send(from, {
+            type: "JoinGroupResponse",
+            bytes: HEADER_BYTES + 48 + 64 * r.members.length,
+            correlationId: cid,
+            ...r,
+          } satisfies JoinGroupResponse);
+        if (blocked !== undefined) {
+          return send({
+            error: blocked,
+            generationId: -1,
+            protocolName: null,
+            leader: "",
+            memberId: request.memberId,
+            members: [],
+          });
+        }
+        return this.sm.join(
+          {
+            groupId: request.groupId,
+            memberId: request.memberId,
+            groupInstanceId: request.groupInstanceId,
+            clientId: request.clientId ?? from,
+            clientHost: `/${from}`,
+            sessionTimeoutMs: request.sessionTimeoutMs,
+            rebalanceTimeoutMs: request.rebalanceTimeoutMs,
+            protocolType: request.protocolType,
+            protocols: request.protocols,
+            reason: request.reason,
+          },
+          send,
+        );
+      }
+      case "SyncGroupRequest": {
+        const send = (r: Omit<SyncGroupResponse, "type" | "bytes" | "correlationId">) =>
+          ctx.send(from, {
+            type: "SyncGroupResponse",
+            bytes: HEADER_BYTES + 32 + PARTITION_ENTRY_BYTES * r.assignment.length,
+            correlationId: cid,
+            ...r,
+          } satisfies SyncGroupResponse);
+        if (blocked !== undefined)
+          return send({ error: blocked, protocolName: null, assignment: [] });
+        return this.sm.sync(request, send);
+      }
+      case "HeartbeatRequest": {
+        const send = (error: KafkaError) =>
+          ctx.send(from, {
+            type: "HeartbeatResponse",
+            bytes: HEADER_BYTES + 8,
+            correlationId: cid,
+            error,
+          } satisfies HeartbeatResponse);
+        if (blocked !== undefined) return send(blocked);
+        return this.sm.heartbeat(request, send);
+      }
+      case "LeaveGroupRequest": {
+        const send = (r: Omit<LeaveGroupResponse, "type" | "bytes" | "correlationId">) =>
+          ctx.send(from, {
+            type: "LeaveGroupResponse",
+            bytes: HEADER_BYTES + 8 + 32 * r.members.length,
+            correlationId: cid,
+            ...r,
+          } satisfies LeaveGroupResponse);
+        if (blocked !== undefined) return send({ error: blocked, members: [] });
+        return this.sm.leave(request, send);
+      }
+      case "OffsetCommitRequest": {
+        const send = (partitions: OffsetCommitResponse["partitions"]) =>
+          ctx.send(from, {
+            type: "OffsetCommitResponse",
+            bytes: HEADER_BYTES + PARTITION_ENTRY_BYTES * partitions.length,
+            correlationId: cid,
+            partitions,
+          } satisfies OffsetCommitResponse);
+        if (blocked !== undefined) {
+          return send(
+            request.partitions.map((p) => ({
+              topic: p.topic,
+              partition: p.partition,
+              error: blocked,
+            })),
+          );
+        }
+        return this.sm.commit(request, send);
+      }
+      case "OffsetFetchRequest": {
+        const r =
+          blocked !== undefined
+            ? { error: blocked, partitions: [] }
+            : this.sm.fetchOffsets(request.groupId, request.partitions);
+        ctx.send(from, {
+          type: "OffsetFetchResponse",
+          bytes: HEADER_BYTES + PARTITION_ENTRY_BYTES * r.partitions.length,
+          correlationId: cid,
+          ...r,
+        } satisfies OffsetFetchResponse);
+        return;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ loading
+
+  private startLoad(partition: number, leaderEpoch: number): void {
+    const owned: OwnedPartition = {
+      partition,
+      leaderEpoch,
+      status: "loading",
+      loadSeq: ++this.loadSeq,
+      fetchOffset: 0,
+      targetOffset: 0,
+      groups: new Map(),
+      offsets: new Map(),
+    };
+    this.owned.set(partition, owned);
+    this.ctx.emit("coordinator.loading", { partition, leaderEpoch });
+    this.listOffsets(owned);
+  }
+
+  /** ListOffsets to itself: where the log starts, and its LEO (asked as a replica would). */
+  private listOffsets(owned: OwnedPartition): void {
+    const correlationId = this.ctx.nextCorrelationId();
+    this.pending.set(correlationId, {
+      kind: "list",
+      partition: owned.partition,
+      loadSeq: owned.loadSeq,
+    });
+    const entry = (timestamp: number) => ({
+      topic: OFFSETS_TOPIC,
+      partition: owned.partition,
+      currentLeaderEpoch: owned.leaderEpoch,
+      timestamp,
+    });
+    this.ctx.send(this.ctx.node, {
+      type: "ListOffsetsRequest",
+      bytes: HEADER_BYTES + 2 * PARTITION_ENTRY_BYTES,
+      correlationId,
+      replicaId: this.ctx.brokerId,
+      isolationLevel: "read_uncommitted",
+      partitions: [entry(EARLIEST_TIMESTAMP), entry(LATEST_TIMESTAMP)],
+    } satisfies ListOffsetsRequest);
+  }
+
+  private onListOffsets(partition: number, loadSeq: number, m: ListOffsetsResponse): void {
+    const owned = this.current(partition, loadSeq);
+    if (owned === undefined) return;
+    const earliest = m.partitions.find((p) => p.timestamp === EARLIEST_TIMESTAMP);
+    const latest = m.partitions.find((p) => p.timestamp === LATEST_TIMESTAMP);
+    if (earliest?.error !== "NONE" || latest?.error !== "NONE") return this.retryLoad(owned);
+    owned.fetchOffset = earliest.offset;
+    owned.targetOffset = latest.offset;
+    this.fetchMore(owned);
+  }
+
+  private fetchMore(owned: OwnedPartition): void {
+    if (owned.fetchOffset >= owned.targetOffset) return this.finishLoad(owned);
+    const correlationId = this.ctx.nextCorrelationId();
+    this.pending.set(correlationId, {
+      kind: "fetch",
+      partition: owned.partition,
+      loadSeq: owned.loadSeq,
+    });
+    this.ctx.send(this.ctx.node, {
+      type: "FetchRequest",
+      bytes: HEADER_BYTES + PARTITION_ENTRY_BYTES,
+      correlationId,
+      replicaId: -1,
+      replicaEpoch: -1,
+      maxWaitMs: LOAD_FETCH_WAIT_MS,
+      minBytes: 1,
+      maxBytes: LOAD_BUFFER_BYTES,
+      isolationLevel: "read_uncommitted",
+      partitions: [
+        {
+          topic: OFFSETS_TOPIC,
+          partition: owned.partition,
+          fetchOffset: owned.fetchOffset,
+          lastFetchedEpoch: -1,
+          currentLeaderEpoch: owned.leaderEpoch,
+          logStartOffset: -1,
+          partitionMaxBytes: LOAD_BUFFER_BYTES,
+        },
+      ],
+    } satisfies FetchRequest);
+  }
+
+  private onLoadFetch(partition: number, loadSeq: number, m: FetchResponse): void {
+    const owned = this.current(partition, loadSeq);
+    if (owned === undefined) return;
+    const data = m.partitions.find((p) => p.topic === OFFSETS_TOPIC && p.partition === partition);
+    if (data === undefined) return this.retryLoad(owned);
+    if (data.error === "OFFSET_OUT_OF_RANGE" && data.logStartOffset > owned.fetchOffset) {
+      owned.fetchOffset = data.logStartOffset;
+      return this.fetchMore(owned);
+    }
+    if (data.error !== "NONE") return this.retryLoad(owned);
+    for (const batch of data.batches) this.replayBatch(owned, batch);
+    this.fetchMore(owned);
+  }
+
+  /** Applies a batch's records at or after the fetch offset, in offset order. */
+  private replayBatch(owned: OwnedPartition, batch: RecordBatch): void {
+    const end = batch.baseOffset + batch.count;
+    if (end <= owned.fetchOffset) return;
+    const keys = batch.keys;
+    const values = batch.values;
+    if (keys !== undefined && values !== undefined && !batch.isControl) {
+      for (let i = 0; i < keys.length; i++) {
+        const offset = batch.offsets?.[i] ?? batch.baseOffset + i;
+        const key = keys[i];
+        if (offset < owned.fetchOffset || key === null || key === undefined) continue;
+        const record = decodeRecord(key, values[i] ?? null);
+        if (record === undefined) continue;
+        if (record.kind === "group") {
+          owned.groups.set(record.group, record.value);
+        } else {
+          let byTp = owned.offsets.get(record.group);
+          if (byTp === undefined) {
+            byTp = new Map();
+            owned.offsets.set(record.group, byTp);
+          }
+          byTp.set(tpKey(record.topic, record.partition), {
+            topic: record.topic,
+            partition: record.partition,
+            value: record.value,
+          });
+        }
+      }
+    }
+    owned.fetchOffset = end;
+  }
+
+  private finishLoad(owned: OwnedPartition): void {
+    const ids = new Set<string>();
+    for (const [id, value] of owned.groups) if (value !== null) ids.add(id);
+    for (const [id, byTp] of owned.offsets) {
+      for (const entry of byTp.values()) if (entry.value !== null) ids.add(id);
+    }
+    const sorted = [...ids].sort();
+    for (const id of sorted) {
+      const offsets: Array<{ topic: string; partition: number; value: OffsetRecordValue }> = [];
+      for (const entry of owned.offsets.get(id)?.values() ?? []) {
+        if (entry.value !== null)
+          offsets.push({ topic: entry.topic, partition: entry.partition, value: entry.value });
+      }
+      // A group removed while its offsets stayed comes back as an Empty group with offsets only.
+      if (this.sm.has(id)) this.sm.unload(id);
+      this.sm.load(id, owned.groups.get(id) ?? undefined, offsets);
+    }
+    owned.groups.clear();
+    owned.offsets.clear();
+    owned.status = "loaded";
+    this.ctx.emit("coordinator.load", { partition: owned.partition, groups: sorted.length });
+  }
+
+  private retryLoad(owned: OwnedPartition): void {
+    this.timer(LOAD_RETRY_BACKOFF_US, {
+      epoch: this.epoch,
+      what: "load-retry",
+      partition: owned.partition,
+      loadSeq: owned.loadSeq,
+    });
+  }
+
+  private current(partition: number, loadSeq: number): OwnedPartition | undefined {
+    const owned = this.owned.get(partition);
+    return owned?.loadSeq === loadSeq && owned.status === "loading" ? owned : undefined;
+  }
+
+  private unloadPartition(partition: number): void {
+    const count = this.partitionCount();
+    for (const id of this.sm.groupIds()) {
+      if (coordinatorPartition(id, count) === partition) this.sm.unload(id);
+    }
+    this.owned.delete(partition);
+    this.ctx.emit("coordinator.unload", { partition });
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  private append(
+    partition: number,
+    records: ReadonlyArray<{ key: string; value: string | null }>,
+    done: (error: KafkaError) => void,
+  ): void {
+    const now = this.ctx.now();
+    let bytes = BATCH_HEADER_BYTES;
+    for (const r of records) bytes += recordBytes(r.key, r.value);
+    const correlationId = this.ctx.nextCorrelationId();
+    this.pending.set(correlationId, { kind: "append", done });
+    this.ctx.send(this.ctx.node, {
+      type: "ProduceRequest",
+      bytes: HEADER_BYTES + PARTITION_ENTRY_BYTES + bytes,
+      correlationId,
+      clientId: `group-coordinator-${this.ctx.node}`,
+      acks: -1,
+      timeoutMs: configNumber(this.ctx.config, "offsets.commit.timeout.ms"),
+      partitions: [
+        {
+          topic: OFFSETS_TOPIC,
+          partition,
+          batch: {
+            count: records.length,
+            bytes,
+            firstTimestampUs: now,
+            maxTimestampUs: now,
+            producerId: NO_PRODUCER_ID,
+            producerEpoch: -1,
+            baseSequence: -1,
+            isTransactional: false,
+            isControl: false,
+            keys: records.map((r) => r.key),
+            values: records.map((r) => r.value),
+          },
+        },
+      ],
+    } satisfies ProduceRequest);
+  }
+
+  private newStateMachine(): GroupStateMachine {
+    const env: GroupEnv = {
+      now: () => this.ctx.now(),
+      schedule: (delayUs, timer) =>
+        this.timer(delayUs, { epoch: this.epoch, what: "group", timer }),
+      cancel: (handle) => this.ctx.cancel(handle as ReturnType<BrokerContext["timer"]> | undefined),
+      emit: (type, fields) => this.ctx.emit(type, fields),
+      newMemberId: (prefix) => `${prefix}-${this.pseudoUuid()}`,
+      storeGroup: (group, value, done) =>
+        this.append(
+          coordinatorPartition(group, this.partitionCount()),
+          [{ key: groupKey(group), value: value === null ? null : encodeGroupValue(value) }],
+          done,
+        ),
+      storeOffsets: (group, offsets, done) =>
+        this.append(
+          coordinatorPartition(group, this.partitionCount()),
+          offsets.map((o) => ({
+            key: offsetKey(group, o.topic, o.partition),
+            value: o.value === null ? null : encodeOffsetValue(o.value),
+          })),
+          done,
+        ),
+    };
+    return new GroupStateMachine(env, this.settings);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private timer(delayUs: number, payload: TimerPayload) {
+    return this.ctx.timer(delayUs, TIMER_KIND, payload);
+  }
+
+  private partitionCount(): number {
+    const topic = this.ctx.image().topicByName(OFFSETS_TOPIC);
+    if (topic !== undefined && topic.partitions.length > 0) return topic.partitions.length;
+    return configNumber(this.ctx.config, "offsets.topic.num.partitions");
+  }
+
+  /**
+   * Kafka appends a random UUID to member ids. Ours is derived from the broker, its registration
+   * epoch and a counter, so runs repeat exactly and a restarted coordinator never reuses an id.
+   */
+  private pseudoUuid(): string {
+    const seed = `${this.ctx.node}/${this.ctx.brokerEpoch()}/${this.epoch}/${this.memberIdCounter++}`;
+    const words = [0x9e3779b9, 0x85ebca6b, 0xc2b2ae35, 0x27d4eb2f].map((salt) => mix32(seed, salt));
+    const hex = words.map((w) => (w >>> 0).toString(16).padStart(8, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  }
+}
+
+/** GroupMetadataManager's mapping of an append's error to what the client is told. */
+export function mapAppendError(error: KafkaError): KafkaError {
+  switch (error) {
+    case "UNKNOWN_TOPIC_OR_PARTITION":
+    case "NOT_ENOUGH_REPLICAS":
+    case "NOT_ENOUGH_REPLICAS_AFTER_APPEND":
+    case "REQUEST_TIMED_OUT":
+      return "COORDINATOR_NOT_AVAILABLE";
+    case "NOT_LEADER_OR_FOLLOWER":
+    case "KAFKA_STORAGE_ERROR":
+      return "NOT_COORDINATOR";
+    default:
+      return error;
+  }
+}
+
+function appendError(m: ProduceResponse): KafkaError {
+  const p = m.partitions[0];
+  assert(p !== undefined, "a coordinator append has one partition");
+  return mapAppendError(p.error);
+}
+
+function groupSettings(ctx: BrokerContext): GroupSettings {
+  const cfg = ctx.config;
+  const atLeast = (v: "2.1" | "2.2" | "2.3") => compareVersions(ctx.version, v) >= 0;
+  return {
+    minSessionTimeoutMs: configNumber(cfg, "group.min.session.timeout.ms"),
+    maxSessionTimeoutMs: configNumber(cfg, "group.max.session.timeout.ms"),
+    initialRebalanceDelayMs: hasConfig(cfg, "group.initial.rebalance.delay.ms")
+      ? configNumber(cfg, "group.initial.rebalance.delay.ms")
+      : 0,
+    maxSize: hasConfig(cfg, "group.max.size") ? configNumber(cfg, "group.max.size") : 2147483647,
+    requireKnownMemberId: atLeast("2.2"),
+    staticMembership: ctx.profile.staticMembership,
+    newMemberJoinTimeoutMs: NEW_MEMBER_JOIN_TIMEOUT_MS,
+    offsetsRetentionMs: configNumber(cfg, "offsets.retention.minutes") * 60_000,
+    kip211: atLeast("2.1"),
+  };
+}
+
+function msToUs(ms: number): number {
+  return ms >= Number.MAX_SAFE_INTEGER / 1000 ? Number.MAX_SAFE_INTEGER : ms * 1000;
+}
+
+/** A 32-bit string hash (FNV-1a style with a final avalanche), integer operations only. */
+function mix32(text: string, salt: number): number {
+  let h = salt | 0;
+  for (let i = 0; i < text.length; i++) {
+    h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}
