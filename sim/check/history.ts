@@ -110,7 +110,22 @@ export interface OffsetReset {
   readonly partition: number;
   readonly offset: number;
   readonly atUs: number;
-  readonly strategy: "earliest" | "latest" | "seek";
+  /** truncation: KIP-320 validation found the log diverged and moved the position back. */
+  readonly strategy: "earliest" | "latest" | "seek" | "truncation";
+}
+
+/** A completed rebalance as one member saw it: what it got and what it gave up. */
+export interface RebalanceRecord {
+  readonly consumer: string;
+  readonly group: string;
+  readonly generation: number;
+  readonly memberId: string;
+  readonly protocol: "EAGER" | "COOPERATIVE";
+  readonly assigned: ReadonlyArray<{ readonly topic: string; readonly partition: number }>;
+  readonly revoked: ReadonlyArray<{ readonly topic: string; readonly partition: number }>;
+  /** When the member began to rejoin; `atUs` - `startedAtUs` is its rebalance latency. */
+  readonly startedAtUs: number;
+  readonly atUs: number;
 }
 
 export interface ReplicaTruncation {
@@ -216,6 +231,7 @@ export interface History {
   readonly polls: ReadonlyArray<PollRecord>;
   readonly commits: ReadonlyArray<CommitRecord>;
   readonly resets: ReadonlyArray<OffsetReset>;
+  readonly rebalances: ReadonlyArray<RebalanceRecord>;
   readonly truncations: ReadonlyArray<ReplicaTruncation>;
   readonly leaderChanges: ReadonlyArray<LeaderChange>;
   readonly hwChanges: ReadonlyArray<HwChange>;
@@ -235,6 +251,7 @@ export function makeHistory(parts: Partial<History>): History {
     polls: parts.polls ?? [],
     commits: parts.commits ?? [],
     resets: parts.resets ?? [],
+    rebalances: parts.rebalances ?? [],
     truncations: parts.truncations ?? [],
     leaderChanges: parts.leaderChanges ?? [],
     hwChanges: parts.hwChanges ?? [],
@@ -289,6 +306,7 @@ export class HistoryRecorder {
     polls: [],
     commits: [],
     resets: [],
+    rebalances: [],
     truncations: [],
     leaderChanges: [],
     hwChanges: [],
@@ -341,6 +359,11 @@ export class HistoryRecorder {
 
   commit(r: CommitRecord): void {
     this.push(this.h.commits, r, r.atUs, "commit");
+  }
+
+  rebalance(r: RebalanceRecord): void {
+    assert(r.atUs >= r.startedAtUs, () => `rebalance of ${r.consumer} ends before it starts`);
+    this.push(this.h.rebalances, r, r.atUs, "rebalance");
   }
 
   reset(r: OffsetReset): void {

@@ -200,6 +200,13 @@ export const DEFAULT_CHANGES: readonly DefaultChange[] = [
   },
   {
     kind: "broker",
+    name: "group.max.session.timeout.ms",
+    changedIn: "2.3",
+    before: 300000,
+    source: "KIP-345 (KAFKA-3636 had set 5 minutes in 0.10)",
+  },
+  {
+    kind: "broker",
     name: "zookeeper.session.timeout.ms",
     changedIn: "2.5",
     before: 6000,

@@ -712,7 +712,7 @@ export class KafkaConsumer implements Actor {
       assignment: tpList(this.assignment()),
       rebalanceLatencyMs: latencyUs / 1000,
     });
-    this.options.history?.rebalance?.({
+    this.options.history?.rebalance({
       consumer: this.id,
       group: this.settings.groupId!,
       generation: result.generation,
@@ -1204,7 +1204,7 @@ export class KafkaConsumer implements Actor {
             partition: p.partition,
             offset: outcome.offset,
             atUs: this.engine.now,
-            strategy: "seek",
+            strategy: "truncation",
           });
           break;
         }

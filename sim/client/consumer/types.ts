@@ -43,10 +43,10 @@ export interface ConsumerOffsetReset {
   readonly partition: number;
   readonly offset: number;
   readonly atUs: number;
-  readonly strategy: "earliest" | "latest" | "seek";
+  readonly strategy: "earliest" | "latest" | "seek" | "truncation";
 }
 
-/** A completed rebalance as one member saw it (no HistoryRecorder method takes it yet). */
+/** A completed rebalance as one member saw it (the shape of sim/check's RebalanceRecord). */
 export interface ConsumerRebalanceRecord {
   readonly consumer: string;
   readonly group: string;
@@ -65,8 +65,7 @@ export interface ConsumerHistorySink {
   poll(record: ConsumerPollRecord): void;
   commit(record: ConsumerCommitRecord): void;
   reset(record: ConsumerOffsetReset): void;
-  /** Optional: HistoryRecorder has no rebalance list yet. */
-  rebalance?(record: ConsumerRebalanceRecord): void;
+  rebalance(record: ConsumerRebalanceRecord): void;
 }
 
 /** Exceptions KafkaConsumer throws to the application, by their Java names. */
