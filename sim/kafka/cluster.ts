@@ -10,8 +10,11 @@
  * claims leadership of a partition in a given leader epoch, and a leader's high watermark never
  * decreases within its epoch. They are checked from the trace, after every event.
  *
- * Simplified: ZooKeeper mode is not built yet; profiles before 3.3 run with the KRaft controller
- * (their brokers keep their own truncation and replication rules; see docs/fidelity.md).
+ * ZooKeeper mode: the ensemble `zookeeper-1..N` on hosts of its own, every broker with a
+ * ZooKeeper session and an embedded ZooKeeper-mode controller (active in the broker that holds
+ * `/controller`); the bootstrap tree is built from the same bootstrap metadata log (broker
+ * registrations as ephemeral znodes with czxid = broker epoch, topic assignments, partition
+ * states at version 0, the first broker as controller in epoch 1).
  */
 import { assert } from "../engine/assert.ts";
 import type { Engine } from "../engine/engine.ts";
@@ -21,11 +24,20 @@ import { type CrashMode, Host } from "../infra/host.ts";
 import type { Network } from "../infra/network.ts";
 import { type BootstrapBroker, type BootstrapTopic, bootstrapMetadataLog } from "./bootstrap.ts";
 import { Broker, type BrokerSnapshot } from "./broker/broker.ts";
-import { type ResolvedConfig, resolveBrokerConfig } from "./config.ts";
+import { configNumber, type ResolvedConfig, resolveBrokerConfig } from "./config.ts";
 import { ControllerNode } from "./controller/controller-node.ts";
 import { ControllerRole, type ControllerSnapshot } from "./controller/controller-role.ts";
-import type { MetadataImage } from "./metadata/image.ts";
+import { MetadataImage } from "./metadata/image.ts";
+import type { MetadataLogEntry } from "./protocol-control.ts";
+import type { ZkSnapshotNode } from "./protocol-zk.ts";
 import type { KafkaVersion } from "./version.ts";
+import { partitionStateData, topicZnodeData, ZK_PATHS } from "./zk/zk-controller.ts";
+import {
+  type ZkBootstrap,
+  ZooKeeperServer,
+  type ZooKeeperServerSnapshot,
+  zkServerName,
+} from "./zk/zookeeper-server.ts";
 
 export interface MachineSpec {
   readonly disks: readonly DiskProfile[];
@@ -39,7 +51,8 @@ export interface KafkaClusterSpec {
   readonly brokers: readonly BootstrapBroker[];
   readonly controllers:
     | { readonly kind: "combined"; readonly voterIds: readonly number[] }
-    | { readonly kind: "dedicated"; readonly ids: readonly number[] };
+    | { readonly kind: "dedicated"; readonly ids: readonly number[] }
+    | { readonly kind: "zookeeper"; readonly ensembleSize: number };
   readonly machine: MachineSpec;
   /** Broker configs (server.properties), Kafka's names. */
   readonly config: Readonly<Record<string, unknown>>;
@@ -62,6 +75,8 @@ export class KafkaCluster {
   /** Every voter's controller role, combined or dedicated, by node id. */
   readonly controllers = new Map<number, ControllerRole | ControllerNode>();
   readonly voters: readonly number[];
+  /** ZooKeeper mode: the ensemble's servers by node name. */
+  readonly zookeepers = new Map<string, ZooKeeperServer>();
   readonly brokerConfig: ResolvedConfig;
   readonly topicAssignments: ReadonlyMap<string, number[][]>;
   private readonly leaderOfEpoch = new Map<string, number>();
@@ -78,7 +93,12 @@ export class KafkaCluster {
     if (!boot.ok) throw new ClusterBuildError(boot.topic, boot.message);
     this.topicAssignments = boot.assignments;
     this.voters =
-      spec.controllers.kind === "combined" ? spec.controllers.voterIds : spec.controllers.ids;
+      spec.controllers.kind === "combined"
+        ? spec.controllers.voterIds
+        : spec.controllers.kind === "dedicated"
+          ? spec.controllers.ids
+          : // ZooKeeper mode: admin requests go to any broker, which forwards to the controller.
+            spec.brokers.map((b) => b.id);
     this.brokerConfig = resolveBrokerConfig(spec.version, spec.config as Record<string, unknown>, {
       brokerCount: spec.brokers.length,
     });
@@ -87,6 +107,29 @@ export class KafkaCluster {
       this.hosts.set(name, host);
       return host;
     };
+    const zookeeper =
+      spec.controllers.kind === "zookeeper"
+        ? zookeeperBootstrap(
+            boot.log,
+            spec.controllers.ensembleSize,
+            configNumber(this.brokerConfig, "zookeeper.session.timeout.ms"),
+          )
+        : undefined;
+    if (zookeeper !== undefined) {
+      for (let i = 1; i <= zookeeper.servers.length; i++) {
+        machine(zkServerName(i));
+        this.zookeepers.set(
+          zkServerName(i),
+          new ZooKeeperServer({
+            engine,
+            network,
+            serverId: i,
+            ensembleSize: zookeeper.servers.length,
+            bootstrap: zookeeper.tree,
+          }),
+        );
+      }
+    }
     for (const b of spec.brokers) {
       const host = machine(String(b.id));
       let role: ControllerRole | undefined;
@@ -114,6 +157,17 @@ export class KafkaCluster {
         bootstrap: boot.log,
         ...(b.rack === null ? {} : { rack: b.rack }),
         ...(role === undefined ? {} : { controllerRole: role }),
+        ...(zookeeper === undefined
+          ? {}
+          : {
+              zookeeper: {
+                servers: zookeeper.servers,
+                sessionId: b.id,
+                controllerId: zookeeper.controllerId,
+                controllerEpoch: 1,
+                controllerEpochZkVersion: 0,
+              },
+            }),
       });
       this.brokers.set(b.id, broker);
     }
@@ -178,12 +232,29 @@ export class KafkaCluster {
    * when a deposed leader has not noticed yet). Undefined while no controller is active.
    */
   activeImage(): MetadataImage | undefined {
+    if (this.spec.controllers.kind === "zookeeper") {
+      // ZooKeeper mode: the view of the controller broker with the highest epoch.
+      let zkBest: { epoch: number; image: MetadataImage } | undefined;
+      for (const [id, broker] of [...this.brokers].sort(([a], [b]) => a - b)) {
+        const s = broker.zkControllerSnapshot();
+        if (s === undefined || !s.active || s.image === undefined) continue;
+        if (!this.host(String(id)).isUp) continue;
+        if (zkBest === undefined || s.controllerEpoch > zkBest.epoch)
+          zkBest = { epoch: s.controllerEpoch, image: s.image };
+      }
+      return zkBest?.image;
+    }
     let best: ControllerSnapshot | undefined;
     for (const s of this.controllerSnapshots()) {
       if (s.active && s.image !== undefined && (best === undefined || s.epoch > best.epoch))
         best = s;
     }
     return best?.image;
+  }
+
+  /** ZooKeeper mode: the ensemble's servers, in id order (empty in KRaft mode). */
+  zookeeperSnapshots(): ZooKeeperServerSnapshot[] {
+    return [...this.zookeepers.values()].map((z) => z.snapshot()).sort((a, b) => a.id - b.id);
   }
 
   brokerSnapshots(): BrokerSnapshot[] {
@@ -218,4 +289,78 @@ export class KafkaCluster {
       if (prev === undefined || epoch >= prev.epoch) this.leaderHw.set(tp, { epoch, hw });
     }
   }
+}
+
+/**
+ * The ZooKeeper tree of a cluster already running: every broker's session and ephemeral
+ * registration (czxid = its broker epoch), each topic's assignment, config and partition states
+ * (version 0), `/controller` held by the first broker's session, `/controller_epoch` = 1.
+ */
+export function zookeeperBootstrap(
+  log: readonly MetadataLogEntry[],
+  ensembleSize: number,
+  sessionTimeoutMs: number,
+): { tree: ZkBootstrap; servers: string[]; controllerId: number } {
+  const image = new MetadataImage();
+  for (const entry of log)
+    if (entry.record.type !== "LeaderChangeMessage") image.apply(entry.record);
+  const nodes: ZkSnapshotNode[] = [];
+  const persistent = (path: string, data: string, czxid = 0) =>
+    nodes.push({ path, data, stat: { czxid, version: 0, cversion: 0, ephemeralOwner: 0 } });
+  for (const path of [
+    "/brokers",
+    ZK_PATHS.brokerIds,
+    ZK_PATHS.topics,
+    ZK_PATHS.isrChanges,
+    ZK_PATHS.config,
+    ZK_PATHS.topicConfigs,
+  ])
+    persistent(path, "");
+  persistent(ZK_PATHS.controllerEpoch, "1");
+  const ids = image.sortedBrokerIds();
+  assert(ids.length > 0, "a cluster has brokers");
+  let maxZxid = 0;
+  const sessions = [];
+  for (const id of ids) {
+    const b = image.brokers.get(id)!;
+    maxZxid = Math.max(maxZxid, b.brokerEpoch);
+    sessions.push({ sessionId: id, timeoutMs: sessionTimeoutMs, owner: String(id) });
+    nodes.push({
+      path: ZK_PATHS.broker(id),
+      data: JSON.stringify({
+        version: 4,
+        host: String(id),
+        port: 9092,
+        rack: b.rack ?? null,
+        jmx_port: -1,
+      }),
+      stat: { czxid: b.brokerEpoch, version: 0, cversion: 0, ephemeralOwner: id },
+    });
+  }
+  const controllerId = ids[0]!;
+  nodes.push({
+    path: ZK_PATHS.controller,
+    data: JSON.stringify({ version: 1, brokerid: controllerId, timestamp: "0" }),
+    stat: { czxid: maxZxid + 1, version: 0, cversion: 0, ephemeralOwner: controllerId },
+  });
+  for (const topic of image.topics.values()) {
+    persistent(ZK_PATHS.topic(topic.name), topicZnodeData(topic));
+    persistent(ZK_PATHS.partitions(topic.name), "");
+    persistent(
+      ZK_PATHS.topicConfig(topic.name),
+      JSON.stringify({ version: 1, config: topic.configs }),
+    );
+    topic.partitions.forEach((s, p) => {
+      persistent(ZK_PATHS.partition(topic.name, p), "");
+      persistent(
+        ZK_PATHS.state(topic.name, p),
+        partitionStateData(s.leader, s.leaderEpoch, s.isr, 1),
+      );
+    });
+  }
+  return {
+    tree: { zxid: maxZxid + 1, nodes, sessions, nextSessionId: ids[ids.length - 1]! + 1 },
+    servers: Array.from({ length: ensembleSize }, (_, i) => zkServerName(i + 1)),
+    controllerId,
+  };
 }

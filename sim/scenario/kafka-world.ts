@@ -73,17 +73,12 @@ export class KafkaWorld {
       partitions: configNumber(brokerConfig, "num.partitions"),
       rf: configNumber(brokerConfig, "default.replication.factor"),
     };
-    // ZooKeeper mode is not built yet: its profiles run with the KRaft controller (fidelity.md).
     const controllers =
       spec.controllers.kind === "dedicated"
         ? ({ kind: "dedicated", ids: spec.controllers.ids } as const)
-        : ({
-            kind: "combined",
-            voterIds:
-              spec.controllers.kind === "combined"
-                ? spec.controllers.voterIds
-                : spec.brokers.slice(0, 3).map((b) => b.id),
-          } as const);
+        : spec.controllers.kind === "zookeeper"
+          ? ({ kind: "zookeeper", ensembleSize: spec.controllers.nodes.length } as const)
+          : ({ kind: "combined", voterIds: spec.controllers.voterIds } as const);
     try {
       this.cluster = new KafkaCluster(engine, network, {
         version: spec.version,

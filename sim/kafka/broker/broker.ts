@@ -27,6 +27,13 @@
  * Combined mode: an embedded controller role gets every event first and keeps those it owns
  * (its requests, its responses by correlation id, its "ctl.*" timers).
  *
+ * ZooKeeper mode (options.zookeeper; sim/kafka/zk/zk-broker.ts): no registration, heartbeats or
+ * metadata fetch; the broker's ZooKeeper session is its liveness, its image is fed by the
+ * controller broker's LeaderAndIsr and UpdateMetadata (the same records, so the replica manager
+ * reacts as in KRaft), its "zk*" timers and ZooKeeper/controller messages go to that part, and
+ * before 2.7 the replica manager's AlterPartition becomes the leader's own conditional write of
+ * the partition state znode.
+ *
  * Simplifies: requests are handled as they arrive (no request queue, no network or IO threads);
  * the registration carries no listeners or features; broker-level dynamic configs from the
  * metadata log are not applied (topic configs are); the metadata log is never snapshotted.
@@ -51,6 +58,7 @@ import type { MetadataImage } from "../metadata/image.ts";
 import { HEADER_BYTES, type KafkaMessage } from "../protocol.ts";
 import type { ClientCoordinationMessage } from "../protocol-clients.ts";
 import type {
+  AlterPartitionRequest,
   BrokerHeartbeatRequest,
   BrokerHeartbeatResponse,
   BrokerRegistrationRequest,
@@ -62,6 +70,8 @@ import type {
 } from "../protocol-control.ts";
 import { type RecordBatch, tpKey } from "../types.ts";
 import { type KafkaVersion, type VersionProfile, versionProfile } from "../version.ts";
+import { type ZkBrokerBootstrap, ZkBrokerMode } from "../zk/zk-broker.ts";
+import type { ZkControllerSnapshot } from "../zk/zk-controller.ts";
 import { type BrokerContext, type BrokerSettings, msToUs, type TopicSettings } from "./context.ts";
 import { BrokerMetadata } from "./metadata-cache.ts";
 import type { BrokerMetrics } from "./metrics.ts";
@@ -108,6 +118,11 @@ export interface BrokerOptions {
    * `onMetadataCommitted` to `broker.onMetadataCommitted`.
    */
   readonly controllerRole?: EmbeddedControllerRole;
+  /**
+   * ZooKeeper mode: the broker's liveness is its ZooKeeper session, its metadata comes from the
+   * controller broker's LeaderAndIsr and UpdateMetadata (see sim/kafka/zk/zk-broker.ts).
+   */
+  readonly zookeeper?: ZkBrokerBootstrap;
   /** Called when a controlled shutdown completes; default: the host's process stops (crash mode "process"). */
   readonly onShutdownComplete?: () => void;
 }
@@ -235,14 +250,71 @@ export class Broker implements Actor {
     this.brokerId = options.brokerId;
     this.id = String(options.brokerId);
     assert(host.name === this.id, () => `broker ${this.id} runs on host ${host.name}`);
-    assert(options.voters.length >= 1, "a KRaft cluster has at least one voter");
+    assert(
+      options.voters.length >= 1 || options.zookeeper !== undefined,
+      "a KRaft cluster has at least one voter",
+    );
     this.profile = versionProfile(options.version);
     this.metadata = new BrokerMetadata(options.bootstrap, options.bootstrap.length);
     this.ctx = this.makeContext();
     this.rm = new ReplicaManager(this.ctx, this.logDirPaths());
     this.services = createBrokerServices(this.ctx);
+    if (options.zookeeper !== undefined) this.zk = this.makeZkMode(options.zookeeper);
     engine.register(this);
     engine.addInvariant(`broker ${this.id} replicas`, () => this.rm.checkInvariants());
+  }
+
+  /** ZooKeeper mode's part of the broker (undefined in KRaft mode). */
+  private readonly zk: ZkBrokerMode | undefined;
+
+  private makeZkMode(boot: ZkBrokerBootstrap): ZkBrokerMode {
+    const engine = this.engine;
+    return new ZkBrokerMode(
+      {
+        brokerId: this.brokerId,
+        version: this.options.version,
+        profile: this.profile,
+        config: this.options.config,
+        rack: this.options.rack,
+        placementRng: engine.rng.stream(`controller/${this.id}/placement`),
+        now: () => engine.now,
+        send: (to, m) => this.network.send(this.id, to, m),
+        timer: (d, k, p) => engine.schedule(d, this.id, k, p),
+        cancel: (h) => engine.cancel(h),
+        emit: (t, f) => this.emit(t, f),
+        nextCorrelationId: () => ++this.correlationCounter,
+        image: () => this.metadata.image,
+        brokerEpoch: () => this.brokerEpoch,
+        setBrokerEpoch: (epoch) => {
+          this.brokerEpoch = epoch;
+          this.registered = true;
+          this.fenced = false;
+          this.cleanShutdownEpoch = -1;
+          this.setState("recovery");
+        },
+        onMetadata: (delta, first) => {
+          for (const topic of delta.topicConfigs) this.forgetTopicConfig(topic);
+          for (const removed of delta.removedTopics) this.forgetTopicConfig(removed.name);
+          if (first && !this.published) {
+            // After a restart: act only on what the controller sent (the rest of the image is
+            // what this broker knew before it died).
+            this.published = true;
+            this.emit("broker.caught-up", { metadataOffset: -1 });
+            this.setState("running");
+          }
+          if (delta.applied > 0) this.rm.applyDelta(delta, false);
+          for (const service of this.services) service.onMetadata(this.metadata.image);
+        },
+        onAlterPartitionResponse: (r) => this.rm.onAlterPartitionResponse(r),
+        completeShutdown: () => this.completeControlledShutdown(),
+      },
+      boot,
+    );
+  }
+
+  /** ZooKeeper mode: the controller role this broker hosts (tests, tools, activeImage). */
+  zkControllerSnapshot(): ZkControllerSnapshot | undefined {
+    return this.zk?.controllerSnapshot();
   }
 
   private logDirPaths(): string[] {
@@ -295,6 +367,7 @@ export class Broker implements Actor {
     // A halted or cleanly stopped process does nothing until it is started again.
     const stopped = this.halting || this.state === "not-running";
     if (stopped && e.kind !== "process.start" && e.kind !== "broker.halt") return;
+    if (this.zk !== undefined && event.kind.startsWith("zk") && this.zk.handleTimer(event)) return;
     if (!e.kind.startsWith("broker.")) {
       for (const service of this.services) {
         if (event.kind.startsWith(service.timerPrefix)) return service.handleTimer(event);
@@ -427,6 +500,7 @@ export class Broker implements Actor {
     const from = delivery.from;
     const m = delivery.message;
     const running = this.state !== "not-running";
+    if (this.zk?.handleMessage(from, m)) return;
     // Responses to a service's own requests (by correlation id) go back to that service.
     if (m.type.endsWith("Response")) {
       for (const service of this.services) if (service.handleResponse(from, m)) return;
@@ -503,6 +577,7 @@ export class Broker implements Actor {
   }
 
   private onDisconnect(peer: string): void {
+    this.zk?.onDisconnect(peer);
     this.rm.fetcher.onDisconnect(peer);
     for (const service of this.services) service.onDisconnect(peer);
     if (this.metadataInFlight?.to === peer) {
@@ -516,6 +591,13 @@ export class Broker implements Actor {
   }
 
   private send(to: string, message: NetMessage): void {
+    // Before 2.7 a ZooKeeper-mode leader writes its ISR change to ZooKeeper itself.
+    if (
+      this.zk !== undefined &&
+      message.type === "AlterPartitionRequest" &&
+      this.zk.interceptAlterPartition(message as unknown as AlterPartitionRequest)
+    )
+      return;
     this.network.send(this.id, to, message);
   }
 
@@ -552,6 +634,7 @@ export class Broker implements Actor {
     this.rm.resetRuntime();
     for (const service of this.services) service.onProcessStart(after);
     const stagger = this.engine.rng.stream(`broker/${this.id}/start`).intBetween(0, 999);
+    if (this.zk !== undefined) return this.startZk(after, stagger);
     if (after === undefined) {
       // Bootstrap: the cluster is already running at t = 0.
       const reg = this.metadata.image.brokers.get(this.brokerId);
@@ -581,6 +664,32 @@ export class Broker implements Actor {
     }
     // Combined mode learns committed metadata from its own voter instead (onMetadataCommitted).
     if (this.options.controllerRole === undefined) this.scheduleMetadataFetch(stagger + 1);
+    this.scheduleTasks(stagger);
+  }
+
+  /** ZooKeeper mode: the session is the liveness; no registration with or fetch from a quorum. */
+  private startZk(after: ProcessStart["after"], stagger: number): void {
+    const zk = this.zk!;
+    if (after === undefined) {
+      const reg = this.metadata.image.brokers.get(this.brokerId);
+      assert(reg !== undefined, () => `bootstrap has no registration for broker ${this.id}`);
+      this.brokerEpoch = reg.brokerEpoch;
+      this.registered = true;
+      this.fenced = false;
+      this.published = true;
+      this.setState("running");
+      this.rm.applyDelta(this.emptyDelta(), true);
+      for (const service of this.services) service.onMetadata(this.metadata.image);
+      zk.bootstrap(stagger);
+    } else {
+      this.setState("starting");
+      this.brokerEpoch = -1;
+      this.registered = false;
+      this.fenced = true;
+      this.published = false;
+      this.rm.recover(after);
+      zk.start();
+    }
     this.scheduleTasks(stagger);
   }
 
@@ -745,6 +854,7 @@ export class Broker implements Actor {
     if (this.state === "not-running" || this.wantShutDown) return;
     this.wantShutDown = true;
     this.setState("pending-controlled-shutdown");
+    if (this.zk !== undefined) return this.zk.beginControlledShutdown();
     this.heartbeatNow();
   }
 
@@ -780,6 +890,7 @@ export class Broker implements Actor {
 
   /** The active controller's node, or the next voter to try. */
   private controllerTarget(): string | undefined {
+    if (this.zk !== undefined) return this.zk.controllerNode();
     if (this.controllerHint !== undefined) return String(this.controllerHint.leaderId);
     const local = this.options.controllerRole?.leaderHint?.();
     if (local !== undefined && local.leaderId >= 0) return String(local.leaderId);
@@ -945,7 +1056,12 @@ export class Broker implements Actor {
       brokerEpoch: this.brokerEpoch,
       metadataOffset: this.metadata.appliedOffset,
       metadataHighWatermark: this.metadata.highWatermark,
-      controller: this.controllerHint === undefined ? null : String(this.controllerHint.leaderId),
+      controller:
+        this.zk !== undefined
+          ? (this.zk.controllerNode() ?? null)
+          : this.controllerHint === undefined
+            ? null
+            : String(this.controllerHint.leaderId),
       offlineLogDirs: this.rm.logs.offlineDirs(),
       fetchSessions: this.rm.fetcher.sessionsView(),
       partitions,
