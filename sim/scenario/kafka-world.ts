@@ -4,14 +4,13 @@
  * elections, reassignments, Kafka's command-line tools) and evaluates `partition` expectations
  * against the metadata truth (the active controller's committed image).
  *
- * Producers: a `clients:` producer with a workload runs on the SyntheticProducer (keyless,
- * round-robin over the topic's partitions, fixed rate, one batch in flight per partition). Its
- * Kafka configs are resolved for the cluster's version (so 0.10's acks=1 and retries=0 defaults
- * apply) and mapped to the producer's options; linger.ms and the rest are ignored. Sends and
- * outcomes go to a HistoryRecorder, the replicas' side comes from the trace (TraceHistoryReader),
- * and at the end of the run `history()` adds the final state of every partition's replicas for the
- * checkers. Simplified: a `count` workload stops making batches at the time the rate reaches the
- * count (rounded up to whole batches); `arrival` is always fixed.
+ * Clients: each `clients:` producer is a KafkaProducer (Kafka's Java producer as modelled: its
+ * configs resolved for the cluster's version, its workload driving `send`), each consumer a
+ * KafkaConsumer (a group member subscribing to its topics, or, without a group, assigned every
+ * partition of them), each on a host of its own. Sends, outcomes, polls, commits, resets and
+ * rebalances go to a HistoryRecorder, the replicas' side comes from the trace
+ * (TraceHistoryReader), and at the end of the run `history()` adds the final state of every
+ * partition's replicas for the checkers.
  */
 
 import { finalStateOfCluster } from "../check/final-state.ts";
@@ -22,19 +21,14 @@ import {
   TraceHistoryReader,
 } from "../check/history.ts";
 import { ADMIN_NODE, AdminClient } from "../client/admin.ts";
-import { SyntheticProducer, type SyntheticProducerConfig } from "../client/synthetic-producer.ts";
+import { KafkaConsumer } from "../client/consumer/kafka-consumer.ts";
+import { KafkaProducer } from "../client/producer/kafka-producer.ts";
+import type { KeyDistribution, ProducerWorkload } from "../client/producer/workload.ts";
 import type { Engine } from "../engine/engine.ts";
 import { Host } from "../infra/host.ts";
 import type { Network } from "../infra/network.ts";
 import { ClusterBuildError, KafkaCluster, type MachineSpec } from "../kafka/cluster.ts";
-import {
-  configNumber,
-  configNumberOrNull,
-  configString,
-  resolveBrokerConfig,
-  resolveClientConfig,
-  resolveTopicConfig,
-} from "../kafka/config.ts";
+import { configNumber, resolveBrokerConfig, resolveTopicConfig } from "../kafka/config.ts";
 import type { MetadataImage } from "../kafka/metadata/image.ts";
 import { versionProfile } from "../kafka/version.ts";
 import { describeTopics, type ToolOutput } from "../tools/kafka-topics-describe.ts";
@@ -42,10 +36,12 @@ import { ScenarioError } from "./errors.ts";
 import type {
   Action,
   ClusterSpec,
+  ConsumerSpec,
+  KeySpec,
   PartitionExpectation,
-  ProducerSpec,
   Scenario,
   TopicSpec,
+  WorkloadSpec,
 } from "./load.ts";
 
 /** Value size of a workload that gives none (bytes). */
@@ -56,11 +52,13 @@ export class KafkaWorld {
   readonly admin: AdminClient;
   readonly recorder = new HistoryRecorder();
   /** The scenario's producers by client id, in the file's order. */
-  readonly producers = new Map<string, SyntheticProducer>();
+  readonly producers = new Map<string, KafkaProducer>();
+  /** The scenario's consumers by client id, in the file's order. */
+  readonly consumers = new Map<string, KafkaConsumer>();
 
   constructor(
     private readonly engine: Engine,
-    network: Network,
+    private readonly network: Network,
     private readonly scenario: Scenario,
     spec: ClusterSpec,
     machine: MachineSpec,
@@ -105,23 +103,67 @@ export class KafkaWorld {
     this.admin = new AdminClient(engine, network, this.cluster.voters);
     const reader = new TraceHistoryReader(this.recorder);
     engine.trace.subscribe((e) => reader.observe(e));
+    const bootstrap = spec.brokers.map((b) => b.id);
+    const clientMachine = { ...machine, disks: machine.disks.slice(0, 1) };
     for (const client of scenario.clients) {
-      if (client.type !== "producer" || client.workload === null) continue;
-      this.producers.set(
-        client.id,
-        new SyntheticProducer(engine, network, {
-          ...producerOptions(client, spec, scenario.durationUs),
-          bootstrap: spec.brokers.map((b) => b.id),
-          history: this.recorder,
-          machine: { ...machine, disks: machine.disks.slice(0, 1) },
-        }),
-      );
+      if (client.type === "producer") {
+        this.producers.set(
+          client.id,
+          new KafkaProducer(engine, network, {
+            clientId: client.id,
+            version: spec.version,
+            config: client.config,
+            bootstrap,
+            history: this.recorder,
+            keepPayloads: client.payloads,
+            // Outcomes are in the history; keeping every record's too costs memory on long runs.
+            trackRecords: false,
+            ...(client.workload === null
+              ? {}
+              : { workload: producerWorkload(client.workload, scenario.durationUs) }),
+            machine: clientMachine,
+          }),
+        );
+      } else {
+        this.consumers.set(client.id, this.makeConsumer(client, bootstrap, clientMachine));
+      }
     }
+  }
+
+  private makeConsumer(
+    client: ConsumerSpec,
+    bootstrap: readonly number[],
+    machine: MachineSpec & { disks: MachineSpec["disks"] },
+  ): KafkaConsumer {
+    const consumer = new KafkaConsumer(this.engine, this.network, {
+      clientId: client.id,
+      version: this.scenario.cluster!.version,
+      bootstrap,
+      config:
+        client.group === null ? client.config : { ...client.config, "group.id": client.group },
+      app: { processingUsPerRecord: client.processingTimeUs },
+      history: this.recorder,
+      machine,
+    });
+    if (client.group !== null) consumer.subscribe(client.subscribe);
+    else {
+      // A consumer without a group reads every partition its topics have at the start, as an
+      // application calling assign() with the partitions it listed would.
+      const partitions = client.subscribe.flatMap((topic) =>
+        Array.from({ length: this.cluster.topicAssignments.get(topic)?.length ?? 0 }, (_, p) => ({
+          topic,
+          partition: p,
+        })),
+      );
+      consumer.assign(partitions);
+    }
+    return consumer;
   }
 
   boot(): void {
     this.cluster.boot();
     for (const producer of this.producers.values()) producer.boot();
+    for (const consumer of this.consumers.values()) consumer.boot();
   }
 
   /** Every partition's leader and replicas' logs as they stand now (undefined: no active controller). */
@@ -141,9 +183,9 @@ export class KafkaWorld {
   perform(a: Action): boolean {
     switch (a.kind) {
       case "crash": {
-        const producer = this.producers.get(a.node);
-        if (producer !== undefined) {
-          producer.host.crash(a.mode);
+        const client = this.clientHost(a.node);
+        if (client !== undefined) {
+          client.crash(a.mode);
           return true;
         }
         if (!this.cluster.hosts.has(a.node)) return false;
@@ -151,9 +193,9 @@ export class KafkaWorld {
         return true;
       }
       case "restart": {
-        const producer = this.producers.get(a.node);
-        if (producer !== undefined) {
-          producer.host.restart();
+        const client = this.clientHost(a.node);
+        if (client !== undefined) {
+          client.restart();
           return true;
         }
         if (!this.cluster.hosts.has(a.node)) return false;
@@ -164,11 +206,36 @@ export class KafkaWorld {
       case "stop":
       case "kill": {
         const producer = this.producers.get(a.client);
+        const consumer = this.consumers.get(a.client);
+        const host = producer?.host ?? consumer?.host;
+        if (host === undefined) return false;
+        // kill: a crash of the client's process; start: after a kill, the process comes back;
+        // stop: graceful (the producer flushes; the consumer commits, leaves its group, closes).
+        if (a.kind === "kill") host.crash("process");
+        else if (a.kind === "stop") {
+          producer?.stop();
+          consumer?.close();
+        } else if (!host.isUp) host.restart();
+        return true;
+      }
+      case "commit": {
+        const consumer = this.consumers.get(a.client);
+        if (consumer === undefined) return false;
+        consumer.commitAsync();
+        return true;
+      }
+      case "produce": {
+        const producer =
+          a.client === null ? this.producers.values().next().value : this.producers.get(a.client);
         if (producer === undefined) return false;
-        // kill: a crash of the client's process; start: after a kill, the process comes back.
-        if (a.kind === "kill") producer.host.crash("process");
-        else if (a.kind === "stop") producer.stop();
-        else if (!producer.host.isUp) producer.host.restart();
+        for (let i = 0; i < a.count; i++) {
+          producer.send({
+            topic: a.topic,
+            key: a.key,
+            value: a.value === null ? null : a.count === 1 ? a.value : `${a.value}-${i}`,
+            ...(a.partition === null ? {} : { partition: a.partition }),
+          });
+        }
         return true;
       }
       case "shutdown":
@@ -318,6 +385,11 @@ export class KafkaWorld {
     };
   }
 
+  /** The host of a client named `node`, if it is one. */
+  private clientHost(node: string) {
+    return this.producers.get(node)?.host ?? this.consumers.get(node)?.host;
+  }
+
   private defaultPartitions(): number {
     return configNumber(this.cluster.brokerConfig, "num.partitions");
   }
@@ -336,53 +408,35 @@ export class KafkaWorld {
   }
 }
 
-/** A producer client's options for the SyntheticProducer, from its workload and Kafka configs. */
-function producerOptions(client: ProducerSpec, spec: ClusterSpec, durationUs: number) {
-  const w = client.workload!;
-  const cfg = resolveClientConfig("producer", spec.version, client.config);
+/** A scenario workload as the producer's workload (rates in records per second). */
+function producerWorkload(w: WorkloadSpec, durationUs: number): ProducerWorkload {
   const valueBytes = w.valueSizeBytes ?? DEFAULT_VALUE_SIZE_BYTES;
-  // Records per second × value size, rounded up to a whole byte per second.
-  const bytesPerSec =
-    "bytesPerSec" in w.rate
-      ? Math.ceil(w.rate.bytesPerSec)
-      : Math.ceil(w.rate.recordsPerSec * valueBytes);
-  const acksText = configString(cfg, "acks") ?? "all";
-  const acks: -1 | 0 | 1 = acksText === "0" ? 0 : acksText === "1" ? 1 : -1;
-  const config: { -readonly [K in keyof SyntheticProducerConfig]?: SyntheticProducerConfig[K] } = {
-    acks,
-  };
-  for (const name of [
-    "request.timeout.ms",
-    "delivery.timeout.ms",
-    "retries",
-    "retry.backoff.ms",
-    "retry.backoff.max.ms",
-    "buffer.memory",
-  ] as const) {
-    // Configs the version does not have (delivery.timeout.ms before 2.1) keep the model's default.
-    const value = Object.hasOwn(cfg.values, name) ? configNumberOrNull(cfg, name) : null;
-    if (value !== null) config[name] = Math.min(value, 2_147_483_647);
-  }
-  if (config["delivery.timeout.ms"] === undefined && config["request.timeout.ms"] !== undefined) {
-    // Before 2.1 there is no delivery timeout: retries bound a batch's life instead.
-    config["delivery.timeout.ms"] = Math.max(120_000, config["request.timeout.ms"]);
-  }
-  const batchBytes = Math.max(valueBytes, configNumberOrNull(cfg, "batch.size") ?? 16_384);
-  let stopAtUs = w.untilUs ?? undefined;
-  if (w.count !== null) {
-    // The time the rate reaches `count` records, rounded up to a whole microsecond.
-    stopAtUs = w.fromUs + Math.ceil((w.count * valueBytes * 1_000_000) / bytesPerSec);
-  }
+  const ratePerSec =
+    "bytesPerSec" in w.rate ? w.rate.bytesPerSec / Math.max(1, valueBytes) : w.rate.recordsPerSec;
   return {
-    clientId: client.id,
     topic: w.topic,
-    bytesPerSec,
-    recordBytes: valueBytes,
-    batchBytes,
-    config,
+    ratePerSec,
+    valueBytes,
+    arrival: w.arrival,
+    keys: keyDistribution(w.keys),
     startAtUs: w.fromUs,
-    stopAtUs: stopAtUs ?? durationUs,
+    stopAtUs: w.untilUs ?? durationUs,
+    ...(w.count === null ? {} : { count: w.count }),
   };
+}
+
+function keyDistribution(k: KeySpec): KeyDistribution {
+  switch (k.kind) {
+    case "none":
+    case "sequence":
+      return { kind: k.kind };
+    case "uniform":
+      return { kind: "uniform", count: k.n };
+    case "zipf":
+      return { kind: "zipf", count: k.n, s: k.s };
+    case "list":
+      return { kind: "list", keys: k.keys };
+  }
 }
 
 function stringify(

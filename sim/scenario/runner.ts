@@ -11,7 +11,10 @@
  */
 
 import type { CheckerName } from "../check/checkers/common.ts";
-import { CHECKERS } from "../check/checkers/index.ts";
+import { CHECKER_NAMES, CHECKERS } from "../check/checkers/index.ts";
+import { ConfigException } from "../client/config-exception.ts";
+import { consumerSettings } from "../client/consumer/settings.ts";
+import { resolveProducerSettings } from "../client/producer/producer-config.ts";
 import type { Actor, Engine, RunLimits, SimEvent } from "../engine/engine.ts";
 import { Engine as EngineImpl } from "../engine/engine.ts";
 import type { TraceEvent } from "../engine/trace.ts";
@@ -159,16 +162,9 @@ const KAFKA_ACTIONS: ReadonlySet<Action["kind"]> = new Set<Action["kind"]>([
   "start",
   "stop",
   "kill",
+  "produce",
+  "commit",
 ]);
-
-/** The checkers that judge a run without consumers: they read sends, outcomes and replicas. */
-export const PRODUCER_CHECKERS: readonly CheckerName[] = [
-  "no-lost-acked-writes",
-  "no-duplicates",
-  "order-per-key",
-  "no-divergence",
-  "hw-monotonic",
-];
 
 const DIRECTOR_ID = "scenario";
 
@@ -344,76 +340,65 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** Rejects, with their locations, the actions and expectations this build cannot carry out yet. */
+/**
+ * Rejects, with their locations, what this build cannot carry out, and the client configurations
+ * Kafka's clients would refuse at construction (ConfigException).
+ */
 function checkSupported(scenario: Scenario): void {
   const issues: ScenarioIssue[] = [];
   const hasCluster = scenario.cluster !== null;
-  const producers = new Set(
-    scenario.clients.filter((c) => c.type === "producer" && c.workload !== null).map((c) => c.id),
-  );
+  const producers = scenario.clients.filter((c) => c.type === "producer");
   for (const entry of scenario.timeline) {
     const a = entry.action;
-    const clientAction = a.kind === "start" || a.kind === "stop" || a.kind === "kill";
     const supported =
       HOST_ACTIONS.has(a.kind) ||
       (hasCluster &&
         KAFKA_ACTIONS.has(a.kind) &&
-        !(a.kind === "expect" && a.expectation.kind !== "partition") &&
-        !(clientAction && !producers.has(a.client)));
+        !(a.kind === "expect" && a.expectation.kind === "group"));
     if (!supported) {
       const what = a.kind === "expect" ? `expect ${a.expectation.kind}` : a.kind;
       issues.push({
         ...entry.source,
         message: !hasCluster
           ? `the action \`${what}\` needs a Kafka cluster (a \`cluster:\` section)`
-          : clientAction
-            ? `the action \`${what}\` applies to producers with a workload in this build; consumers come with the clients issue`
-            : `the action \`${what}\` needs the clients (consumers, groups, explicit records), which this build does not run yet`,
+          : `\`${what}\` is not carried out by this build yet (group expectations come with the group tools)`,
+      });
+    } else if (a.kind === "produce" && a.client === null && producers.length === 0) {
+      issues.push({
+        ...entry.source,
+        message:
+          "a `produce` without `client` uses the first producer of `clients`, and there is none",
       });
     }
   }
   scenario.clients.forEach((client, i) => {
-    if (client.type === "consumer") {
+    if (!hasCluster) return;
+    const version = scenario.cluster!.version;
+    try {
+      if (client.type === "producer") resolveProducerSettings(version, client.config);
+      else {
+        consumerSettings(
+          version,
+          client.group === null ? client.config : { ...client.config, "group.id": client.group },
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof ConfigException)) throw error;
       issues.push({
-        ...locateClient(scenario, client.id, "type", `clients[${i}].type`),
-        message:
-          "consumers are not runnable in this build yet (they come with the clients issue); producers are",
-      });
-      return;
-    }
-    const w = client.workload;
-    if (w === null) {
-      issues.push({
-        ...locateClient(scenario, client.id, null, `clients[${i}]`),
-        message:
-          "a producer needs a `workload` in this build (explicit `produce` records come with the clients issue)",
-      });
-      return;
-    }
-    if (w.keys.kind !== "none") {
-      issues.push({
-        ...locateClient(scenario, client.id, "keys", `clients[${i}].workload.keys`),
-        message: `keys \`${w.keys.kind}\`: this build's producer sends keyless records round-robin; key-based partitioning arrives with the clients issue (use \`keys: none\`)`,
-      });
-    }
-    if (w.arrival !== "fixed") {
-      issues.push({
-        ...locateClient(scenario, client.id, "arrival", `clients[${i}].workload.arrival`),
-        message: `arrival \`${w.arrival}\` arrives with the clients issue; this build's producer makes records at a fixed rate`,
+        ...locateClient(scenario, client.id, "config", `clients[${i}].config`),
+        message: `${client.type} ${client.id}: ConfigException: ${error.message}`,
       });
     }
   });
   for (const e of scenario.expect) {
     if (e.kind === "partition") continue;
-    if (e.kind === "check" && hasCluster && PRODUCER_CHECKERS.includes(e.check)) continue;
+    if (e.kind === "check" && hasCluster) continue;
     issues.push({
       ...e.source,
       message:
-        e.kind === "check" && hasCluster
-          ? `the checker \`${e.check}\` reads what consumers polled or committed; consumers come with the clients issue (this build runs ${PRODUCER_CHECKERS.join(", ")})`
-          : e.kind === "check"
-            ? `the checker \`${e.check}\` needs a Kafka cluster (a \`cluster:\` section)`
-            : `expectations of kind \`${e.kind}\` need the clients and groups, which this build does not run yet`,
+        e.kind === "check"
+          ? `the checker \`${e.check}\` needs a Kafka cluster (a \`cluster:\` section)`
+          : `expectations of kind \`${e.kind}\` are not checked by this build yet (they come with the group tools)`,
     });
   }
   if (issues.length > 0) throw new ScenarioError(issues);
@@ -562,7 +547,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     const history = kafka.history(engine.now);
     const verdicts = new Map<CheckerName, { holds: boolean; detail: string }>();
     if (history !== undefined) {
-      for (const name of PRODUCER_CHECKERS) {
+      // Every checker runs on every run and is reported; only those in `expect` decide the outcome.
+      for (const name of CHECKER_NAMES) {
         const v = CHECKERS[name](history);
         verdicts.set(name, v);
         checks.push({ name, holds: v.holds, detail: v.detail });
@@ -610,6 +596,39 @@ class StoryCollector {
     if (this.lines.length < MAX_STORY_LINES || line.kind !== "event") this.lines.push(line);
     else this.dropped++;
   }
+
+  /** Lines about internal topics at the current moment, by topic and change, to fold into. */
+  private folds = new Map<string, { line: StoryLine; partitions: number[] }>();
+  private foldsAtUs = -1; // in ms
+
+  /**
+   * Internal topics (__consumer_offsets has 50 partitions) change many partitions at once: the
+   * same change at the same moment becomes one line listing the partitions.
+   */
+  private pushPartitionEvent(t: number, topic: string, partition: number, what: string): void {
+    if (!topic.startsWith("__")) {
+      this.push({ atUs: t, kind: "event", text: `${topic}-${partition}: ${what}` });
+      return;
+    }
+    // One moment = one printed millisecond of the report.
+    const ms = Math.floor(t / 1000);
+    if (ms !== this.foldsAtUs) {
+      this.folds = new Map();
+      this.foldsAtUs = ms;
+    }
+    const key = `${topic}|${what}`;
+    const fold = this.folds.get(key);
+    if (fold !== undefined) {
+      fold.partitions.push(partition);
+      (fold.line as { text: string }).text =
+        `${topic} (${fold.partitions.length} partitions: ${clip(fold.partitions.join(","), 60)}): ${what}`;
+      return;
+    }
+    const line: StoryLine = { atUs: t, kind: "event", text: `${topic}-${partition}: ${what}` };
+    this.push(line);
+    this.folds.set(key, { line, partitions: [partition] });
+  }
+
   private readonly transfers = new Map<
     string,
     { -readonly [K in keyof TransferSummary]: TransferSummary[K] }
@@ -674,19 +693,21 @@ class StoryCollector {
         return;
       case "partition.leader":
         if (t > 0)
-          this.push({
-            atUs: t,
-            kind: "event",
-            text: `${e.topic}-${e.partition}: broker ${e.leader} leads (leader epoch ${e.leaderEpoch})`,
-          });
+          this.pushPartitionEvent(
+            t,
+            String(e.topic),
+            Number(e.partition),
+            `broker ${e.leader} leads (leader epoch ${e.leaderEpoch})`,
+          );
         return;
       case "partition.isr":
         if (t > 0)
-          this.push({
-            atUs: t,
-            kind: "event",
-            text: `${e.topic}-${e.partition}: ISR [${(e.isr as number[]).join(",")}]`,
-          });
+          this.pushPartitionEvent(
+            t,
+            String(e.topic),
+            Number(e.partition),
+            `ISR [${(e.isr as number[]).join(",")}]`,
+          );
         return;
       case "replica.truncate":
         this.push({

@@ -7,7 +7,7 @@
  * protocol (COOPERATIVE only when all support it); group.instance.id needs a release with KIP-345.
  * Simplifies: configs the model does not read are resolved and ignored. Faults: none; pure.
  */
-import { assert } from "../../engine/assert.ts";
+
 import {
   configBoolean,
   configList,
@@ -20,6 +20,7 @@ import {
 import { type KafkaVersion, versionProfile } from "../../kafka/version.ts";
 import { assignorFor, commonRebalanceProtocol } from "../assignors/index.ts";
 import type { PartitionAssignor, RebalanceProtocol } from "../assignors/types.ts";
+import { ConfigException } from "../config-exception.ts";
 
 export type OffsetResetPolicy = "earliest" | "latest" | "none";
 
@@ -50,13 +51,18 @@ export interface ConsumerSettings {
   readonly kip320: boolean;
 }
 
-/** Resolves and checks; a configuration error is an assertion (Kafka's ConfigException). */
+/** A consumer configuration error is Kafka's ConfigException, thrown at construction. */
+function check(condition: boolean, message: string | (() => string)): asserts condition {
+  if (!condition) throw new ConfigException(typeof message === "string" ? message : message());
+}
+
+/** Resolves and checks; a configuration error throws ConfigException, as KafkaConsumer's does. */
 export function consumerSettings(
   version: KafkaVersion,
   overrides: Readonly<Record<string, unknown>>,
 ): ConsumerSettings {
   const cfg = resolveClientConfig("consumer", version, overrides);
-  assert(
+  check(
     !hasConfigErrors(cfg),
     () =>
       `consumer config: ${cfg.issues
@@ -68,19 +74,19 @@ export function consumerSettings(
   const strategy = configList(cfg, "partition.assignment.strategy");
   const assignors = strategy.map((name) => {
     const assignor = assignorFor(name);
-    assert(assignor !== undefined, () => `unknown partition.assignment.strategy ${name}`);
-    assert(
+    check(assignor !== undefined, () => `unknown partition.assignment.strategy ${name}`);
+    check(
       assignor.name !== "cooperative-sticky" || profile.cooperativeRebalance,
       () => `${name} needs Kafka 2.4 (KIP-429), not ${version}`,
     );
     return assignor;
   });
   const protocol = commonRebalanceProtocol(assignors);
-  assert(protocol !== null, "the assignors do not have a commonly supported rebalance protocol");
+  check(protocol !== null, "the assignors do not have a commonly supported rebalance protocol");
   const text = (name: string): string | null =>
     hasConfig(cfg, name) ? configString(cfg, name) : null;
   const groupInstanceId = text("group.instance.id");
-  assert(
+  check(
     groupInstanceId === null || profile.staticMembership,
     () => `group.instance.id needs Kafka 2.3 (KIP-345), not ${version}`,
   );
@@ -112,11 +118,11 @@ export function consumerSettings(
     protocol,
     kip320: profile.kip320,
   };
-  assert(
+  check(
     settings.groupId === null || settings.heartbeatIntervalMs < settings.sessionTimeoutMs,
     "heartbeat.interval.ms must be set lower than session.timeout.ms",
   );
-  assert(
+  check(
     ["earliest", "latest", "none"].includes(settings.autoOffsetReset),
     () => `auto.offset.reset ${settings.autoOffsetReset} is not earliest, latest or none`,
   );

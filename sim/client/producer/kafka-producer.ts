@@ -210,6 +210,8 @@ export class KafkaProducer implements Actor {
   private metadata!: ProducerMetadata;
   private idempotence: IdempotenceState | undefined;
   private running = false;
+  /** stop() was called: no more workload records, even after a restart. */
+  private workloadStopped = false;
   private waiting: WaitingSend[] = [];
   private wake: EventHandle | undefined;
   private metadataInFlight: { correlationId: number; node: number; timer: EventHandle } | undefined;
@@ -342,6 +344,18 @@ export class KafkaProducer implements Actor {
   /** A record's result so far (trackRecords), or undefined for an unknown id. */
   outcome(recordId: string): RecordOutcome | undefined {
     return this.outcomes.get(recordId);
+  }
+
+  /**
+   * A graceful stop (the scenario's `stop`): the workload makes no more records, and everything
+   * queued is flushed and delivered as close() would before the process ends. The process itself
+   * stays up, so late answers still settle their records.
+   */
+  stop(): void {
+    if (this.workloadStopped) return;
+    this.workloadStopped = true;
+    this.emit("producer.stop", { client: this.id });
+    this.flush();
   }
 
   /** KafkaProducer.flush as a request: every queued batch is sendable now, until all are gone. */
@@ -963,6 +977,7 @@ export class KafkaProducer implements Actor {
   }
 
   private scheduleWorkload(w: ProducerWorkload, k: number): void {
+    if (this.workloadStopped) return;
     if (w.count !== undefined && k >= w.count) return;
     let atUs: number;
     if (w.arrival === "poisson") {
@@ -977,6 +992,7 @@ export class KafkaProducer implements Actor {
   private workloadTick(k: number): void {
     const w = this.options.workload;
     assert(w !== undefined, "a workload tick without a workload");
+    if (this.workloadStopped) return;
     const key = workloadKey(w, k, this.workloadRng);
     this.send({
       topic: w.topic,

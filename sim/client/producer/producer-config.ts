@@ -21,6 +21,7 @@
  *
  * Simplifies: warnings Kafka logs are returned in `notes` instead. Faults: none; pure functions.
  */
+
 import { assert } from "../../engine/assert.ts";
 import {
   configBoolean,
@@ -32,14 +33,10 @@ import {
 } from "../../kafka/config.ts";
 import { INT_MAX } from "../../kafka/config-defs.ts";
 import { type KafkaVersion, versionAtLeast, versionProfile } from "../../kafka/version.ts";
+import { ConfigException } from "../config-exception.ts";
 
 /** Kafka's org.apache.kafka.common.config.ConfigException. */
-export class ConfigException extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigException";
-  }
-}
+export { ConfigException };
 
 export type CompressionType = "none" | "gzip" | "snappy" | "lz4" | "zstd";
 
