@@ -12,6 +12,7 @@
 import type { Actor, Engine, EventHandle, SimEvent } from "../engine/engine.ts";
 import type { NetDelivery, Network } from "../infra/network.ts";
 import { HEADER_BYTES } from "../kafka/protocol.ts";
+import type { OffsetCommitRequest, OffsetCommitResponse } from "../kafka/protocol-clients.ts";
 import type {
   AdminRequest,
   AdminRequestMessage,
@@ -36,7 +37,7 @@ type AdminEvent =
   | SimEvent<"admin.call", { readonly id: number; readonly request: AdminRequest }>
   | SimEvent<"admin.timeout", { readonly id: number; readonly correlationId: number }>
   | SimEvent<"admin.retry", { readonly id: number }>
-  | SimEvent<"net.message", NetDelivery<AdminResponseMessage>>
+  | SimEvent<"net.message", NetDelivery<AdminResponseMessage | OffsetCommitResponse>>
   | SimEvent<"net.disconnect", unknown>
   | SimEvent<"process.start", unknown>;
 
@@ -83,8 +84,11 @@ export class AdminClient implements Actor {
         if (p !== undefined) this.send(p);
         return;
       }
-      case "net.message":
-        return this.onResponse(e.payload.message);
+      case "net.message": {
+        const m = e.payload.message;
+        if (m.type === "OffsetCommitResponse") return this.onOffsetCommitResponse(m);
+        return this.onResponse(m);
+      }
       case "net.disconnect":
       case "process.start":
         return;
@@ -120,6 +124,47 @@ export class AdminClient implements Actor {
     this.engine.cancel(p.timer);
     p.voterIndex++;
     this.engine.schedule(RETRY_BACKOFF_US, this.id, "admin.retry", { id: p.id });
+  }
+
+  /**
+   * AdminClient.alterConsumerGroupOffsets: commits offsets for a group that has no active members
+   * (kafka-consumer-groups.sh --reset-offsets --execute), to its coordinator, outside the group
+   * protocol (generation -1, no member id). One attempt; the result goes to the trace.
+   */
+  alterConsumerGroupOffsets(
+    coordinator: number,
+    groupId: string,
+    offsets: ReadonlyArray<{
+      readonly topic: string;
+      readonly partition: number;
+      readonly offset: number;
+    }>,
+  ): void {
+    const request: OffsetCommitRequest = {
+      type: "OffsetCommitRequest",
+      bytes: HEADER_BYTES + 32 * offsets.length,
+      correlationId: this.nextCorrelation++,
+      groupId,
+      generationId: -1,
+      memberId: "",
+      groupInstanceId: null,
+      partitions: offsets.map((o) => ({ ...o, leaderEpoch: -1, metadata: "" })),
+    };
+    this.engine.trace.emit("admin.call", this.id, {
+      op: "AlterConsumerGroupOffsets",
+      group: groupId,
+      to: coordinator,
+    });
+    this.network.send(this.id, String(coordinator), request);
+  }
+
+  private onOffsetCommitResponse(m: OffsetCommitResponse): void {
+    const failed = m.partitions.filter((p) => p.error !== "NONE");
+    this.engine.trace.emit("admin.result", this.id, {
+      op: "AlterConsumerGroupOffsets",
+      error: failed[0]?.error ?? "NONE",
+      results: m.partitions.map((p) => ({ name: `${p.topic}-${p.partition}`, error: p.error })),
+    });
   }
 
   private onResponse(m: AdminResponseMessage): void {

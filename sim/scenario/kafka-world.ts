@@ -29,14 +29,22 @@ import { Host } from "../infra/host.ts";
 import type { Network } from "../infra/network.ts";
 import { ClusterBuildError, KafkaCluster, type MachineSpec } from "../kafka/cluster.ts";
 import { configNumber, resolveBrokerConfig, resolveTopicConfig } from "../kafka/config.ts";
+import { coordinatorPartition, OFFSETS_TOPIC } from "../kafka/group/placement.ts";
 import type { MetadataImage } from "../kafka/metadata/image.ts";
 import { versionProfile } from "../kafka/version.ts";
+import {
+  type ConsumerGroupsOutput,
+  type ConsumerGroupsWorld,
+  type GroupView,
+  kafkaConsumerGroups,
+} from "../tools/kafka-consumer-groups.ts";
 import { describeTopics, type ToolOutput } from "../tools/kafka-topics-describe.ts";
 import { ScenarioError } from "./errors.ts";
 import type {
   Action,
   ClusterSpec,
   ConsumerSpec,
+  GroupExpectation,
   KeySpec,
   PartitionExpectation,
   Scenario,
@@ -345,6 +353,147 @@ export class KafkaWorld {
           "min.insync.replicas",
         ),
     });
+  }
+
+  /**
+   * Every group as its coordinator sees it now: for each group, the broker leading the group's
+   * `__consumer_offsets` partition in the metadata truth, if that broker is up and has loaded it.
+   */
+  groupViews(): GroupView[] {
+    const image = this.image();
+    const offsets = image?.topicByName(OFFSETS_TOPIC);
+    if (image === undefined || offsets === undefined) return [];
+    const views: GroupView[] = [];
+    for (const [id, broker] of [...this.cluster.brokers.entries()].sort(([a], [b]) => a - b)) {
+      const snapshot = broker.groupCoordinator();
+      if (snapshot === null) continue;
+      for (const g of snapshot.groups) {
+        const p = coordinatorPartition(g.groupId, offsets.partitions.length);
+        if (offsets.partitions[p]?.leader !== id) continue;
+        views.push({
+          groupId: g.groupId,
+          state: g.state,
+          protocol: g.protocol ?? "",
+          coordinator: { id, host: `broker-${id}`, port: 9092 },
+          members: g.members.map((m) => ({
+            memberId: m.memberId,
+            groupInstanceId: m.groupInstanceId,
+            clientId: m.clientId,
+            host: m.clientHost,
+            assignment: m.assignment,
+          })),
+          committed: g.offsets.map((o) => ({
+            topic: o.topic,
+            partition: o.partition,
+            offset: o.offset,
+            leaderEpoch: o.leaderEpoch,
+          })),
+        });
+      }
+    }
+    return views;
+  }
+
+  /** What kafka-consumer-groups.sh asks the cluster: groups, and each partition's offsets. */
+  private consumerGroupsWorld(): ConsumerGroupsWorld {
+    const image = this.image();
+    const ends = new Map<string, { start: number; hw: number }>();
+    for (const b of this.cluster.brokerSnapshots()) {
+      if (b.state === "not-running") continue;
+      for (const p of b.partitions) {
+        const leader = image?.partition(p.topic, p.partition)?.leader;
+        if (leader !== b.id || p.role !== "leader") continue;
+        ends.set(`${p.topic}-${p.partition}`, { start: p.logStartOffset, hw: p.hw });
+      }
+    }
+    return {
+      groups: this.groupViews(),
+      logEndOffset: (t, p) => ends.get(`${t}-${p}`)?.hw ?? null,
+      logStartOffset: (t, p) => ends.get(`${t}-${p}`)?.start ?? null,
+      partitionCount: (t) => image?.topicByName(t)?.partitions.length ?? null,
+    };
+  }
+
+  /**
+   * Runs `kafka-consumer-groups.sh` now. `--reset-offsets --execute` commits the plan through the
+   * admin path of the group's coordinator (an OffsetCommit outside the group protocol).
+   */
+  kafkaConsumerGroups(args: readonly string[]): ConsumerGroupsOutput {
+    const world = this.consumerGroupsWorld();
+    let output: ConsumerGroupsOutput;
+    try {
+      output = kafkaConsumerGroups(world, args);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return {
+        stdout: `\nError: Executing consumer group command failed due to ${reason}\n`,
+        stderr: "",
+        exitCode: 1,
+      };
+    }
+    if (output.commit !== undefined && output.commit.length > 0) this.commitOffsets(output.commit);
+    return output;
+  }
+
+  /** Commits a reset plan through the admin client, to each group's coordinator. */
+  private commitOffsets(plan: NonNullable<ConsumerGroupsOutput["commit"]>): void {
+    const image = this.image();
+    const offsets = image?.topicByName(OFFSETS_TOPIC);
+    const byGroup = new Map<string, typeof plan>();
+    for (const e of plan) byGroup.set(e.group, [...(byGroup.get(e.group) ?? []), e]);
+    for (const [group, entries] of byGroup) {
+      if (offsets === undefined) continue;
+      const leader =
+        offsets.partitions[coordinatorPartition(group, offsets.partitions.length)]?.leader;
+      if (leader === undefined || leader < 0) continue;
+      this.admin.alterConsumerGroupOffsets(leader, group, entries);
+    }
+  }
+
+  /** Checks a `group` expectation against the group's coordinator; a verdict in words. */
+  checkGroup(e: GroupExpectation): { what: string; ok: boolean } {
+    const wanted: string[] = [];
+    if (e.state !== null) wanted.push(`state ${e.state}`);
+    if (e.members !== null) wanted.push(`${e.members} members`);
+    if (e.generation !== null) wanted.push(`generation ${e.generation}`);
+    if (e.lag !== null) wanted.push(`lag ${e.lag}`);
+    const at = e.atUs === "end" ? "at the end" : `at ${(e.atUs / 1_000_000).toFixed(3)} s`;
+    const what = `${at}: group ${e.id} ${wanted.join(", ")}`;
+    const world = this.consumerGroupsWorld();
+    const group = world.groups.find((g) => g.groupId === e.id);
+    const state = group?.state ?? "Dead";
+    const problems: string[] = [];
+    if (e.state !== null && state !== e.state) problems.push(`state is ${state}`);
+    if (e.members !== null && (group?.members.length ?? 0) !== e.members)
+      problems.push(`${group?.members.length ?? 0} members`);
+    if (e.generation !== null) {
+      const generation = this.groupGeneration(e.id);
+      if (generation !== e.generation) problems.push(`generation is ${generation ?? "unknown"}`);
+    }
+    if (e.lag !== null) {
+      // Total lag as kafka-consumer-groups shows it: HW − committed offset, summed over the
+      // group's committed partitions that have a leader.
+      let lag = 0;
+      for (const c of group?.committed ?? []) {
+        const end = world.logEndOffset(c.topic, c.partition);
+        if (end !== null) lag += Math.max(0, end - c.offset);
+      }
+      if (lag !== e.lag) problems.push(`lag is ${lag}`);
+    }
+    return {
+      what: problems.length === 0 ? what : `${what}; but ${problems.join(", ")}`,
+      ok: problems.length === 0,
+    };
+  }
+
+  private groupGeneration(groupId: string): number | undefined {
+    const coordinator = this.groupViews().find((g) => g.groupId === groupId)?.coordinator.id;
+    if (coordinator === undefined) return undefined;
+    const g = this.cluster.brokers
+      .get(coordinator)
+      ?.groupCoordinator()
+      ?.groups.find((x) => x.groupId === groupId);
+    return g?.generation;
   }
 
   /** Checks a `partition` expectation against the metadata truth; returns a verdict in words. */

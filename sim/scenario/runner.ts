@@ -36,6 +36,7 @@ import type {
   Action,
   CheckExpectation,
   DiskSpec,
+  GroupExpectation,
   HostSpec,
   NetworkSpec,
   PartitionExpectation,
@@ -189,7 +190,7 @@ class Director implements Actor {
 
   handle(event: SimEvent): void {
     if (event.kind === "expect") {
-      this.expect(event.payload as PartitionExpectation);
+      this.expect(event.payload as PartitionExpectation | GroupExpectation);
       return;
     }
     const entry = event.payload as TimelineEntry;
@@ -197,10 +198,11 @@ class Director implements Actor {
     this.perform(entry.action, entry.index);
   }
 
-  /** Evaluates a `partition` expectation now. */
-  expect(e: PartitionExpectation): void {
+  /** Evaluates a `partition` or `group` expectation now. */
+  expect(e: PartitionExpectation | GroupExpectation): void {
     if (this.kafka === undefined) return;
-    const verdict = this.kafka.checkPartition(e);
+    const verdict =
+      e.kind === "partition" ? this.kafka.checkPartition(e) : this.kafka.checkGroup(e);
     this.record.expectations.push(verdict);
     this.engine.trace.emit("scenario.expect", DIRECTOR_ID, { what: verdict.what, ok: verdict.ok });
   }
@@ -217,11 +219,13 @@ class Director implements Actor {
     const output =
       tool === "kafka-topics" && this.kafka !== undefined
         ? this.kafka.kafkaTopics(words.slice(1))
-        : {
-            stdout: "",
-            stderr: `kafkasim: ${words[0]} is not available in this build yet (kafka-topics.sh is)\n`,
-            exitCode: 1,
-          };
+        : tool === "kafka-consumer-groups" && this.kafka !== undefined
+          ? this.kafka.kafkaConsumerGroups(words.slice(1))
+          : {
+              stdout: "",
+              stderr: `kafkasim: ${words[0]} is not available in this build yet (kafka-topics.sh and kafka-consumer-groups.sh are)\n`,
+              exitCode: 1,
+            };
     this.record.cli.push({
       atUs: this.engine.now,
       command,
@@ -238,7 +242,7 @@ class Director implements Actor {
       case "cli":
         return this.runTool(a.command);
       case "expect":
-        if (a.expectation.kind === "partition") this.expect(a.expectation);
+        this.expect(a.expectation);
         return;
       case "say":
         return trace.emit("scenario.say", DIRECTOR_ID, { text: a.text });
@@ -350,18 +354,14 @@ function checkSupported(scenario: Scenario): void {
   const producers = scenario.clients.filter((c) => c.type === "producer");
   for (const entry of scenario.timeline) {
     const a = entry.action;
-    const supported =
-      HOST_ACTIONS.has(a.kind) ||
-      (hasCluster &&
-        KAFKA_ACTIONS.has(a.kind) &&
-        !(a.kind === "expect" && a.expectation.kind === "group"));
+    const supported = HOST_ACTIONS.has(a.kind) || (hasCluster && KAFKA_ACTIONS.has(a.kind));
     if (!supported) {
       const what = a.kind === "expect" ? `expect ${a.expectation.kind}` : a.kind;
       issues.push({
         ...entry.source,
         message: !hasCluster
           ? `the action \`${what}\` needs a Kafka cluster (a \`cluster:\` section)`
-          : `\`${what}\` is not carried out by this build yet (group expectations come with the group tools)`,
+          : `\`${what}\` is not carried out by this build yet`,
       });
     } else if (a.kind === "produce" && a.client === null && producers.length === 0) {
       issues.push({
@@ -374,6 +374,23 @@ function checkSupported(scenario: Scenario): void {
   scenario.clients.forEach((client, i) => {
     if (!hasCluster) return;
     const version = scenario.cluster!.version;
+    if (
+      client.type === "consumer" &&
+      String(client.config["group.protocol"] ?? "").toLowerCase() === "consumer"
+    ) {
+      issues.push({
+        ...locateClient(
+          scenario,
+          client.id,
+          "group.protocol",
+          `clients[${i}].config["group.protocol"]`,
+        ),
+        message:
+          "group.protocol=consumer (KIP-848) is not built yet; this build runs the classic protocol (group.protocol=classic)",
+        suggestion: "classic",
+      });
+      return;
+    }
     try {
       if (client.type === "producer") resolveProducerSettings(version, client.config);
       else {
@@ -391,14 +408,13 @@ function checkSupported(scenario: Scenario): void {
     }
   });
   for (const e of scenario.expect) {
-    if (e.kind === "partition") continue;
-    if (e.kind === "check" && hasCluster) continue;
+    if (hasCluster) continue;
     issues.push({
       ...e.source,
       message:
         e.kind === "check"
           ? `the checker \`${e.check}\` needs a Kafka cluster (a \`cluster:\` section)`
-          : `expectations of kind \`${e.kind}\` are not checked by this build yet (they come with the group tools)`,
+          : `a \`${e.kind}\` expectation needs a Kafka cluster (a \`cluster:\` section)`,
     });
   }
   if (issues.length > 0) throw new ScenarioError(issues);
@@ -511,9 +527,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   // Timeline first: at an equal time, actions run before model events.
   for (const entry of scenario.timeline)
     engine.scheduleAt(entry.atUs, DIRECTOR_ID, "action", entry);
-  const atEnd: PartitionExpectation[] = [];
+  const atEnd: Array<PartitionExpectation | GroupExpectation> = [];
   for (const e of scenario.expect) {
-    if (e.kind !== "partition") continue;
+    if (e.kind === "check") continue;
     if (e.atUs === "end") atEnd.push(e);
     else engine.scheduleAt(e.atUs, DIRECTOR_ID, "expect", e);
   }

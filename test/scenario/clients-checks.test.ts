@@ -266,3 +266,21 @@ describe("scenario: what this build cannot run is rejected, located", () => {
     );
   });
 });
+
+describe("scenario: KIP-848 groups are refused, not run as classic", () => {
+  it("group.protocol=consumer is a located error", () => {
+    const text = small({
+      clients: [
+        "  - id: consumer-1",
+        "    type: consumer",
+        "    group: g",
+        "    subscribe: [t]",
+        "    config: { group.protocol: consumer }",
+      ].join("\n"),
+    });
+    const error = rejection(text);
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]).toMatchObject({ line: lineOf(text, "group.protocol: consumer") });
+    expect(error.issues[0]!.message).toContain("KIP-848");
+  });
+});

@@ -54,6 +54,10 @@ import {
   type ResolvedConfig,
   resolveTopicConfig,
 } from "../config.ts";
+import {
+  GroupCoordinatorService,
+  type GroupCoordinatorSnapshot,
+} from "../group/coordinator-service.ts";
 import type { MetadataImage } from "../metadata/image.ts";
 import { HEADER_BYTES, type KafkaMessage } from "../protocol.ts";
 import type { ClientCoordinationMessage } from "../protocol-clients.ts";
@@ -1067,6 +1071,18 @@ export class Broker implements Actor {
       partitions,
       metrics: { ...this.rm.counters, ...this.rm.gauges() },
     };
+  }
+
+  /**
+   * The group coordinator's groups on this broker (for tools and expectations), or null while the
+   * process is down: a crashed process's memory is not a view of anything.
+   */
+  groupCoordinator(): GroupCoordinatorSnapshot | null {
+    if (!this.host.isUp || this.halting || this.state === "not-running") return null;
+    for (const service of this.services) {
+      if (service instanceof GroupCoordinatorService) return service.snapshot();
+    }
+    return null;
   }
 
   /** The broker's metadata image, read-only (for tests and checkers). */
