@@ -11,7 +11,11 @@
  */
 import type { Actor, Engine, EventHandle, SimEvent } from "../engine/engine.ts";
 import type { NetDelivery, Network } from "../infra/network.ts";
-import { HEADER_BYTES } from "../kafka/protocol.ts";
+import {
+  type DeleteRecordsRequest,
+  type DeleteRecordsResponse,
+  HEADER_BYTES,
+} from "../kafka/protocol.ts";
 import type { OffsetCommitRequest, OffsetCommitResponse } from "../kafka/protocol-clients.ts";
 import type {
   AdminRequest,
@@ -37,7 +41,10 @@ type AdminEvent =
   | SimEvent<"admin.call", { readonly id: number; readonly request: AdminRequest }>
   | SimEvent<"admin.timeout", { readonly id: number; readonly correlationId: number }>
   | SimEvent<"admin.retry", { readonly id: number }>
-  | SimEvent<"net.message", NetDelivery<AdminResponseMessage | OffsetCommitResponse>>
+  | SimEvent<
+      "net.message",
+      NetDelivery<AdminResponseMessage | OffsetCommitResponse | DeleteRecordsResponse>
+    >
   | SimEvent<"net.disconnect", unknown>
   | SimEvent<"process.start", unknown>;
 
@@ -87,6 +94,7 @@ export class AdminClient implements Actor {
       case "net.message": {
         const m = e.payload.message;
         if (m.type === "OffsetCommitResponse") return this.onOffsetCommitResponse(m);
+        if (m.type === "DeleteRecordsResponse") return this.onDeleteRecordsResponse(m);
         return this.onResponse(m);
       }
       case "net.disconnect":
@@ -156,6 +164,44 @@ export class AdminClient implements Actor {
       to: coordinator,
     });
     this.network.send(this.id, String(coordinator), request);
+  }
+
+  /**
+   * AdminClient.deleteRecords, one DeleteRecordsRequest per leader (the caller groups the
+   * partitions by the leaders it knows). `onResult` gets each leader's answer as it arrives.
+   */
+  deleteRecords(
+    leader: number,
+    partitions: DeleteRecordsRequest["partitions"],
+    onResult: (partitions: DeleteRecordsResponse["partitions"]) => void,
+  ): void {
+    const correlationId = this.nextCorrelation++;
+    this.deleteRecordsCallbacks.set(correlationId, onResult);
+    this.engine.trace.emit("admin.call", this.id, { op: "DeleteRecords", to: leader });
+    this.network.send(this.id, String(leader), {
+      type: "DeleteRecordsRequest",
+      bytes: HEADER_BYTES + 32 * partitions.length,
+      correlationId,
+      timeoutMs: 30_000,
+      partitions,
+    } satisfies DeleteRecordsRequest);
+  }
+
+  private readonly deleteRecordsCallbacks = new Map<
+    number,
+    (partitions: DeleteRecordsResponse["partitions"]) => void
+  >();
+
+  private onDeleteRecordsResponse(m: DeleteRecordsResponse): void {
+    const callback = this.deleteRecordsCallbacks.get(m.correlationId);
+    if (callback === undefined) return;
+    this.deleteRecordsCallbacks.delete(m.correlationId);
+    this.engine.trace.emit("admin.result", this.id, {
+      op: "DeleteRecords",
+      error: m.partitions.find((p) => p.error !== "NONE")?.error ?? "NONE",
+      results: m.partitions.map((p) => ({ name: `${p.topic}-${p.partition}`, error: p.error })),
+    });
+    callback(m.partitions);
   }
 
   private onOffsetCommitResponse(m: OffsetCommitResponse): void {

@@ -228,6 +228,34 @@ export type ListOffsetsResponse = {
   }>;
 };
 
+// ---------------------------------------------------------------- delete records
+
+/** DeleteRecords: move each partition's log start up to `offset` (-1: the high watermark). */
+export type DeleteRecordsRequest = {
+  readonly type: "DeleteRecordsRequest";
+  readonly bytes: number;
+  readonly correlationId: number;
+  readonly timeoutMs: number;
+  readonly partitions: ReadonlyArray<{
+    readonly topic: string;
+    readonly partition: number;
+    readonly offset: number;
+  }>;
+};
+
+export type DeleteRecordsResponse = {
+  readonly type: "DeleteRecordsResponse";
+  readonly bytes: number;
+  readonly correlationId: number;
+  readonly partitions: ReadonlyArray<{
+    readonly topic: string;
+    readonly partition: number;
+    /** The new log start offset; -1 on error. */
+    readonly lowWatermark: number;
+    readonly error: KafkaError;
+  }>;
+};
+
 /** Every Kafka protocol message the model sends (more join as the models grow). */
 export type KafkaMessage =
   | ProduceRequest
@@ -239,7 +267,9 @@ export type KafkaMessage =
   | MetadataRequest
   | MetadataResponse
   | ListOffsetsRequest
-  | ListOffsetsResponse;
+  | ListOffsetsResponse
+  | DeleteRecordsRequest
+  | DeleteRecordsResponse;
 
 /** Modeled wire size of a list of batches. */
 export function batchesBytes(batches: readonly RecordBatch[]): number {

@@ -38,6 +38,7 @@ import {
   type GroupView,
   kafkaConsumerGroups,
 } from "../tools/kafka-consumer-groups.ts";
+import { formatDeleteRecords, parseDeleteRecords } from "../tools/kafka-delete-records.ts";
 import { describeTopics, type ToolOutput } from "../tools/kafka-topics-describe.ts";
 import { ScenarioError } from "./errors.ts";
 import type {
@@ -433,6 +434,45 @@ export class KafkaWorld {
     }
     if (output.commit !== undefined && output.commit.length > 0) this.commitOffsets(output.commit);
     return output;
+  }
+
+  /**
+   * Runs `kafka-delete-records.sh` now: the offset JSON comes from the cli action's input lines;
+   * one DeleteRecords per leader (as the metadata truth has them) through the admin client.
+   * `done` gets the tool's output once every leader has answered (never, if one never does).
+   */
+  kafkaDeleteRecords(
+    args: readonly string[],
+    input: readonly string[],
+    done: (output: ToolOutput) => void,
+  ): void {
+    const plan = parseDeleteRecords(args, input);
+    if (typeof plan === "string") {
+      done({ stdout: "", stderr: `${plan}\n`, exitCode: 1 });
+      return;
+    }
+    const image = this.image();
+    const results: Parameters<typeof formatDeleteRecords>[0][number][] = [];
+    const byLeader = new Map<number, Array<{ topic: string; partition: number; offset: number }>>();
+    for (const p of plan.partitions) {
+      const state = image?.partition(p.topic, p.partition);
+      if (state === undefined) {
+        results.push({ ...p, lowWatermark: -1, error: "UNKNOWN_TOPIC_OR_PARTITION" });
+      } else if (state.leader < 0) {
+        results.push({ ...p, lowWatermark: -1, error: "LEADER_NOT_AVAILABLE" });
+      } else byLeader.set(state.leader, [...(byLeader.get(state.leader) ?? []), p]);
+    }
+    let waiting = byLeader.size;
+    if (waiting === 0) {
+      done(formatDeleteRecords(results));
+      return;
+    }
+    for (const [leader, partitions] of [...byLeader.entries()].sort(([a], [b]) => a - b)) {
+      this.admin.deleteRecords(leader, partitions, (answers) => {
+        results.push(...answers);
+        if (--waiting === 0) done(formatDeleteRecords(results));
+      });
+    }
   }
 
   /** Commits a reset plan through the admin client, to each group's coordinator. */

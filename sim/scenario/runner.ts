@@ -30,6 +30,7 @@ import {
 } from "../infra/hardware.ts";
 import { Host } from "../infra/host.ts";
 import { Network } from "../infra/network.ts";
+import type { ToolOutput } from "../tools/kafka-topics-describe.ts";
 import { ScenarioError, type ScenarioIssue } from "./errors.ts";
 import { KafkaWorld } from "./kafka-world.ts";
 import type {
@@ -213,26 +214,51 @@ class Director implements Actor {
     return h;
   }
 
-  private runTool(command: string): void {
+  private runTool(command: string, input: readonly string[]): void {
     const words = command.trim().split(/\s+/);
     const tool = (words[0] ?? "").replace(/^.*\//, "").replace(/\.sh$/, "");
-    const output =
-      tool === "kafka-topics" && this.kafka !== undefined
-        ? this.kafka.kafkaTopics(words.slice(1))
-        : tool === "kafka-consumer-groups" && this.kafka !== undefined
-          ? this.kafka.kafkaConsumerGroups(words.slice(1))
-          : {
-              stdout: "",
-              stderr: `kafkasim: ${words[0]} is not available in this build yet (kafka-topics.sh and kafka-consumer-groups.sh are)\n`,
-              exitCode: 1,
-            };
-    this.record.cli.push({
-      atUs: this.engine.now,
-      command,
-      output: output.stdout,
-      error: output.stderr,
-    });
-    this.engine.trace.emit("scenario.cli", DIRECTOR_ID, { command, exitCode: output.exitCode });
+    const entry = { atUs: this.engine.now, command, output: "", error: "" };
+    this.record.cli.push(entry);
+    const finish = (output: ToolOutput) => {
+      entry.output = output.stdout;
+      entry.error = output.stderr;
+    };
+    const kafka = this.kafka;
+    let exitCode: number;
+    if (tool === "kafka-delete-records" && kafka !== undefined) {
+      // Waits for the leaders' answers: the output is filled in when they come.
+      this.pendingTools.add(entry);
+      kafka.kafkaDeleteRecords(words.slice(1), input, (output) => {
+        this.pendingTools.delete(entry);
+        finish(output);
+      });
+      exitCode = 0;
+    } else {
+      const output =
+        tool === "kafka-topics" && kafka !== undefined
+          ? kafka.kafkaTopics(words.slice(1))
+          : tool === "kafka-consumer-groups" && kafka !== undefined
+            ? kafka.kafkaConsumerGroups(words.slice(1))
+            : {
+                stdout: "",
+                stderr: `kafkasim: ${words[0]} is not available in this build yet (kafka-topics.sh, kafka-consumer-groups.sh and kafka-delete-records.sh are)\n`,
+                exitCode: 1 as const,
+              };
+      finish(output);
+      exitCode = output.exitCode;
+    }
+    this.engine.trace.emit("scenario.cli", DIRECTOR_ID, { command, exitCode });
+  }
+
+  /** Tools still waiting for an answer. */
+  private readonly pendingTools = new Set<{ output: string; error: string }>();
+
+  /** At the end of the run: tools that never got their answers say so. */
+  finishTools(): void {
+    for (const entry of this.pendingTools) {
+      entry.error += "kafkasim: no answer before the end of the run\n";
+    }
+    this.pendingTools.clear();
   }
 
   private perform(a: Action, index: number): void {
@@ -240,7 +266,7 @@ class Director implements Actor {
     const trace = this.engine.trace;
     switch (a.kind) {
       case "cli":
-        return this.runTool(a.command);
+        return this.runTool(a.command, a.input);
       case "expect":
         this.expect(a.expectation);
         return;
@@ -554,6 +580,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     }
   }
   if (boundMessage === undefined) for (const e of atEnd) director.expect(e);
+  director.finishTools();
   options.atEnd?.({ kafka, nowUs: engine.now });
   const checks: RunResults["checks"] = [];
   const checkExpectations = scenario.expect.filter(

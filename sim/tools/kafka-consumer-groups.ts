@@ -25,8 +25,9 @@
  * --by-duration, --export, --delete or --delete-offsets; --list ignores --state and --type filters'
  * ordering subtleties (groups in name order).
  */
-import { javaHashMapCapacity, javaHashOrder, javaStringHash } from "../kafka/metadata/image.ts";
+import { javaHashMapCapacity, javaHashOrder } from "../kafka/metadata/image.ts";
 import type { ToolOutput } from "./kafka-topics-describe.ts";
+import { topicPartitionHash } from "./topic-partition-hash.ts";
 
 export type GroupStateName =
   | "Empty"
@@ -415,11 +416,6 @@ function printState(group: GroupView, out: { stdout: string; stderr: string }): 
     String(group.members.length),
   ]);
   out.stdout += "\n";
-}
-
-/** `TopicPartition.hashCode`: 31 * (31 + partition) + topic.hashCode(), in 32 bits. */
-function topicPartitionHash(tp: { topic: string; partition: number }): number {
-  return (Math.imul(31, (31 + tp.partition) | 0) + javaStringHash(tp.topic)) | 0;
 }
 
 function resetOffsets(

@@ -543,6 +543,11 @@ export class Broker implements Actor {
       case "ListOffsetsRequest":
         if (running) this.rm.handleListOffsets(from, m);
         return;
+      case "DeleteRecordsRequest":
+        if (running) this.rm.handleDeleteRecords(from, m);
+        return;
+      case "DeleteRecordsResponse":
+        return;
       case "MetadataRequest":
         if (running) this.rm.handleMetadata(from, m);
         return;

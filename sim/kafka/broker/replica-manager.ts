@@ -42,6 +42,8 @@ import type { PartitionLogConfig } from "../log/partition-log.ts";
 import { applyRetention } from "../log/retention.ts";
 import type { PartitionState } from "../metadata/image.ts";
 import {
+  type DeleteRecordsRequest,
+  type DeleteRecordsResponse,
   EARLIEST_TIMESTAMP,
   type FetchPartition,
   type FetchPartitionResponse,
@@ -1424,6 +1426,60 @@ export class ReplicaManager implements FetcherOwner {
       correlationId: request.correlationId,
       partitions,
     } satisfies ListOffsetsResponse);
+  }
+
+  /**
+   * DeleteRecords on the leader (ReplicaManager.deleteRecords): `offset` -1 means the HW; above the
+   * HW is OFFSET_OUT_OF_RANGE; otherwise the log start moves up (never down) and followers follow
+   * it through their fetches. The segments wholly below it go at the next retention pass.
+   * Simplified: answered at once with the leader's new log start as the low watermark; Kafka's
+   * DelayedDeleteRecords waits until every replica's log start has reached the offset.
+   */
+  handleDeleteRecords(from: string, request: DeleteRecordsRequest): void {
+    const ctx = this.ctx;
+    const partitions: DeleteRecordsResponse["partitions"][number][] = [];
+    for (const p of request.partitions) {
+      const hp = this.lookup(p.topic, p.partition);
+      const answer = (error: KafkaError, lowWatermark = -1) =>
+        partitions.push({ topic: p.topic, partition: p.partition, lowWatermark, error });
+      if (hp === undefined) {
+        answer(
+          ctx.image().topicByName(p.topic) === undefined
+            ? "UNKNOWN_TOPIC_OR_PARTITION"
+            : "NOT_LEADER_OR_FOLLOWER",
+        );
+        continue;
+      }
+      if (hp.role === "offline") {
+        answer("KAFKA_STORAGE_ERROR");
+        continue;
+      }
+      if (!hp.isLeader || hp.log === undefined) {
+        answer("NOT_LEADER_OR_FOLLOWER");
+        continue;
+      }
+      const log = hp.log.log;
+      const offset = p.offset === -1 ? log.highWatermark : p.offset;
+      if (offset < 0 || offset > log.highWatermark) {
+        answer("OFFSET_OUT_OF_RANGE");
+        continue;
+      }
+      if (log.setLogStartOffset(offset)) {
+        ctx.emit("replica.log-start", {
+          topic: p.topic,
+          partition: p.partition,
+          logStartOffset: log.logStartOffset,
+          why: "delete-records",
+        });
+      }
+      answer("NONE", log.logStartOffset);
+    }
+    ctx.send(from, {
+      type: "DeleteRecordsResponse",
+      bytes: HEADER_BYTES + PARTITION_ENTRY_BYTES * partitions.length,
+      correlationId: request.correlationId,
+      partitions,
+    } satisfies DeleteRecordsResponse);
   }
 
   /** Answers from the broker's own, possibly stale, image (as Kafka's metadata cache does). */
