@@ -14,6 +14,7 @@ import { formatIssues, ScenarioError, type ScenarioIssue } from "../scenario/err
 import { loadScenarioFile, parseOverride, type ScenarioOverride } from "../scenario/load.ts";
 import { formatReport, type RunReport, runScenario } from "../scenario/runner.ts";
 import { formatJmxTool, formatMetricsTable, nodeMetricsOf } from "../tools/broker-metrics.ts";
+import { formatReplicaOffsets } from "../tools/replica-offsets.ts";
 import {
   type CommandSpec,
   helpText,
@@ -79,7 +80,7 @@ const VALIDATE: CommandSpec = {
 const DESCRIBE: CommandSpec = {
   name: "describe",
   summary: "Run a scenario up to a moment and print its topics as kafka-topics.sh --describe does.",
-  usage: "kafkasim describe FILE --at T [--seed N] [--topic NAME]",
+  usage: "kafkasim describe FILE --at T [--seed N] [--topic NAME] [--replicas]",
   minPositionals: 1,
   maxPositionals: 1,
   options: [
@@ -91,6 +92,11 @@ const DESCRIBE: CommandSpec = {
     },
     { name: "seed", takes: "value", valueName: "N", describe: "override the scenario's seed" },
     { name: "topic", takes: "value", valueName: "NAME", describe: "only this topic", repeat: true },
+    {
+      name: "replicas",
+      takes: "flag",
+      describe: "also print every replica's log start, HW, LEO and flushed offset",
+    },
     {
       name: "set",
       takes: "value",
@@ -336,10 +342,17 @@ function describeCommand(args: ParsedArgs, io: CliIo): number {
   const report = runScenario(scenario, {
     seed: intOption(args, "seed", 0, 2 ** 31 - 1),
     untilUs,
-    atEnd: ({ kafka }) => {
+    atEnd: ({ kafka, nowUs }) => {
       if (kafka === undefined) return;
       const words = ["--describe", ...topics.flatMap((t) => ["--topic", t])];
       output = kafka.kafkaTopics(words);
+      if (args.flags.has("replicas")) {
+        const replicas = formatReplicaOffsets(kafka.cluster.brokerSnapshots(), {
+          topics,
+          atUs: nowUs,
+        });
+        output = { ...output, stdout: `${output.stdout}\n${replicas}` };
+      }
     },
   });
   io.stdout(output.stdout);

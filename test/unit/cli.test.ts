@@ -211,3 +211,26 @@ describe("cli: --set overrides a value of the file", () => {
     expect(malformed.err).toContain("expected PATH=VALUE");
   });
 });
+
+describe("cli: kafkasim describe --replicas", () => {
+  it("adds every replica's offsets as the brokers see themselves, a crashed one as down", async () => {
+    const io = capture();
+    expect(
+      await main(["describe", "scenarios/unclean-election.yaml", "--at", "27s", "--replicas"], io),
+    ).toBe(0);
+    expect(io.out).toContain("# replicas at t=27.000s, as each broker sees itself\n");
+    // Broker 1 crashed at 15 s and is back only at 28 s; broker 2 was cut off from 2 s to 16 s,
+    // so it holds far less than broker 1 did.
+    const rows = io.out
+      .split("\n")
+      .filter((l) => l.startsWith("payments-0 "))
+      .map((l) => l.trim().split(/\s+/));
+    expect(rows.map((r) => [r[1], r[2]])).toEqual([
+      ["1", "down"],
+      ["2", "follower"],
+    ]);
+    expect(Number(rows[0]![6])).toBeGreaterThan(Number(rows[1]![6]));
+    // UNFLUSHED = LEO − FLUSHED on every row.
+    for (const r of rows) expect(Number(r[8])).toBe(Number(r[6]) - Number(r[7]));
+  });
+});
