@@ -23,8 +23,11 @@
  *   flush scheduler (flush.ms), and flush.messages after appends;
  * - log directory failure: the directory's partitions go offline on this broker; all offline halts it.
  *
- * Simplifies: ZooKeeper-era profiles also propose ISR changes with AlterPartition (ZK mode is the
- * lead's); no follower fetching for consumers (KIP-392), no quotas, no idempotence or transactions
+ * ISR proposals leave as AlterPartition; in ZooKeeper mode the broker's ZooKeeper part
+ * (sim/kafka/zk/zk-broker.ts) turns them into AlterIsr (2.7+) or its own conditional ZooKeeper
+ * write (before 2.7).
+ *
+ * Simplifies: no follower fetching for consumers (KIP-392), no quotas, no idempotence or transactions
  * here (LSO = HW); requests cost no CPU except the sendfile of fetch responses; a produce response
  * waits for the page-cache write (it returns at once unless the cache throttles writers).
  *

@@ -562,9 +562,10 @@ export class QuorumController {
   }
 
   /**
-   * How long a broker may stay silent before it is fenced. Profiles before KRaft run with this
-   * controller as a stand-in for the ZooKeeper one (docs/fidelity.md): there a broker was alive
-   * while its ZooKeeper session held, so `zookeeper.session.timeout.ms` plays the part.
+   * How long a broker may stay silent before it is fenced. Scenarios run profiles before 3.3 in
+   * ZooKeeper mode (sim/kafka/zk/); a test harness may still put a KRaft controller in front of an
+   * old profile's brokers, and then `zookeeper.session.timeout.ms` plays the part, as the broker's
+   * ZooKeeper session would have.
    */
   private sessionTimeoutUs(): number {
     const cfg = this.brokerConfig();
