@@ -44,7 +44,9 @@ export interface ClusterWorldOptions {
   /** Dedicated: `count` controller nodes with ids brokers+1…; combined: the first min(3, N) brokers. */
   readonly controllers:
     | { readonly kind: "dedicated"; readonly count: number }
-    | { kind: "combined" };
+    | { kind: "combined" }
+    /** ZooKeeper mode (versions before 4.0): an ensemble of `ensembleSize` servers. */
+    | { readonly kind: "zookeeper"; readonly ensembleSize: number };
   readonly topics: readonly WorldTopic[];
   /** Broker configs (server.properties). */
   readonly config?: Readonly<Record<string, unknown>>;
@@ -106,7 +108,9 @@ export class ClusterWorld {
               (_, i) => options.brokers + 1 + i,
             ),
           }
-        : { kind: "combined" as const, voterIds: brokerIds.slice(0, 3) };
+        : options.controllers.kind === "zookeeper"
+          ? { kind: "zookeeper" as const, ensembleSize: options.controllers.ensembleSize }
+          : { kind: "combined" as const, voterIds: brokerIds.slice(0, 3) };
     this.cluster = new KafkaCluster(this.engine, this.network, {
       version: options.version ?? "4.1",
       brokers: brokerIds.map((id) => ({ id, rack: null })),
