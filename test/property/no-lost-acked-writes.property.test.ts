@@ -2,6 +2,9 @@
  * replication: acks=all, RF 3, min.insync.replicas 2 loses no acknowledged write when any single
  * broker crashes at any moment (process crash or power loss), and comes back later.
  *
+ * The same property runs on ZooKeeper mode ("2.8", one ZooKeeper server, the controller inside a
+ * broker, so a crash may take the controller too).
+ *
  * The cluster: three brokers running "4.1", three dedicated KRaft controllers (nodes 4-6), one
  * topic `t` with 3 partitions, RF 3, min.insync.replicas=2, and a synthetic producer (acks=all,
  * 16 KiB batches of 1 KiB records at 1 MB/s, round-robin) for 35 virtual seconds. Dedicated
@@ -34,11 +37,20 @@ const PRODUCE_UNTIL_US = 35 * S;
 const LAST_RESTART_US = 45 * S;
 const END_US = 70 * S;
 
-function world(seed: number, acks: -1 | 1, recordTrace = false): ClusterWorld {
+function world(
+  seed: number,
+  acks: -1 | 1,
+  recordTrace = false,
+  mode: "kraft" | "zookeeper" = "kraft",
+): ClusterWorld {
   const w = new ClusterWorld({
     seed,
+    ...(mode === "zookeeper" ? { version: "2.8" as const } : {}),
     brokers: 3,
-    controllers: { kind: "dedicated", count: 3 },
+    controllers:
+      mode === "zookeeper"
+        ? { kind: "zookeeper", ensembleSize: 1 }
+        : { kind: "dedicated", count: 3 },
     topics: [
       { name: "t", partitions: 3, replicationFactor: 3, config: { "min.insync.replicas": "2" } },
     ],
@@ -73,8 +85,8 @@ const faultArb: fc.Arbitrary<Fault> = fc.record({
   simSeed: fc.integer({ min: 1, max: 1_000_000 }),
 });
 
-function runFault(f: Fault) {
-  const w = world(f.simSeed, -1);
+function runFault(f: Fault, mode: "kraft" | "zookeeper" = "kraft") {
+  const w = world(f.simSeed, -1, false, mode);
   w.crashAt(f.crashAtUs, f.broker, f.mode);
   const restartUs =
     f.downForUs === null ? LAST_RESTART_US : Math.min(f.crashAtUs + f.downForUs, LAST_RESTART_US);
@@ -100,6 +112,20 @@ describe("replication: no lost acknowledged writes under a single broker crash",
         expect(divergence.holds, divergence.detail).toBe(true);
       }),
       { seed: SEED, numRuns: NUM_RUNS },
+    );
+  });
+
+  // The same property on ZooKeeper mode ("2.8", one ZooKeeper server): a crashed broker is lost
+  // after its 18 s session, and crashing the controller broker moves the controller too.
+  it(`ZooKeeper mode (2.8): no loss, no divergence (fc seed ${SEED})`, () => {
+    fc.assert(
+      fc.property(faultArb, (f) => {
+        const { stats, lost, divergence } = runFault(f, "zookeeper");
+        expect(stats.acked).toBeGreaterThan(1000);
+        expect(lost.holds, lost.detail).toBe(true);
+        expect(divergence.holds, divergence.detail).toBe(true);
+      }),
+      { seed: SEED, numRuns: Math.max(1, Math.ceil(NUM_RUNS / 2)) },
     );
   });
 });
