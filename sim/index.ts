@@ -4,7 +4,11 @@
  */
 
 export { ASSIGNORS, assignPartitions } from "./client/assignors/index.ts";
+export { ConfigException } from "./client/config-exception.ts";
+export { KafkaConsumer, type KafkaConsumerOptions } from "./client/consumer/kafka-consumer.ts";
 export { defaultPartitionForKey, murmur2, Partitioner } from "./client/partitioner.ts";
+export { KafkaProducer, type KafkaProducerOptions } from "./client/producer/kafka-producer.ts";
+export { resolveProducerSettings } from "./client/producer/producer-config.ts";
 export { SimAssertionError } from "./engine/assert.ts";
 export {
   type Actor,
@@ -20,7 +24,13 @@ export { Trace, type TraceEvent, traceEventToJson } from "./engine/trace.ts";
 export { DISK_PROFILES, NIC_PROFILES } from "./infra/hardware.ts";
 export { Host } from "./infra/host.ts";
 export { Network } from "./infra/network.ts";
+export { KafkaCluster, type KafkaClusterSpec } from "./kafka/cluster.ts";
 export { type KafkaVersion, versionProfile } from "./kafka/version.ts";
 export { formatIssues, ScenarioError, type ScenarioIssue } from "./scenario/errors.ts";
-export { parseScenarioText, type Scenario } from "./scenario/load.ts";
+export {
+  parseOverride,
+  parseScenarioText,
+  type Scenario,
+  type ScenarioOverride,
+} from "./scenario/load.ts";
 export { formatReport, type RunReport, type RunResults, runScenario } from "./scenario/runner.ts";
