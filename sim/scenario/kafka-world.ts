@@ -169,10 +169,26 @@ export class KafkaWorld {
     return consumer;
   }
 
+  /**
+   * Clients whose first timeline action is `start` join the run then, not at t = 0 (a third
+   * consumer arriving in a lesson about rebalancing).
+   */
+  private readonly notYetStarted = new Set<string>();
+
   boot(): void {
+    const firstAction = new Map<string, string>();
+    for (const entry of this.scenario.timeline) {
+      const a = entry.action;
+      if (
+        (a.kind === "start" || a.kind === "stop" || a.kind === "kill") &&
+        !firstAction.has(a.client)
+      )
+        firstAction.set(a.client, a.kind);
+    }
+    for (const [client, kind] of firstAction) if (kind === "start") this.notYetStarted.add(client);
     this.cluster.boot();
-    for (const producer of this.producers.values()) producer.boot();
-    for (const consumer of this.consumers.values()) consumer.boot();
+    for (const [id, producer] of this.producers) if (!this.notYetStarted.has(id)) producer.boot();
+    for (const [id, consumer] of this.consumers) if (!this.notYetStarted.has(id)) consumer.boot();
   }
 
   /** Every partition's leader and replicas' logs as they stand now (undefined: no active controller). */
@@ -220,7 +236,10 @@ export class KafkaWorld {
         if (host === undefined) return false;
         // kill: a crash of the client's process; start: after a kill, the process comes back;
         // stop: graceful (the producer flushes; the consumer commits, leaves its group, closes).
-        if (a.kind === "kill") host.crash("process");
+        if (a.kind === "start" && this.notYetStarted.delete(a.client)) {
+          producer?.boot();
+          consumer?.boot();
+        } else if (a.kind === "kill") host.crash("process");
         else if (a.kind === "stop") {
           producer?.stop();
           consumer?.close();

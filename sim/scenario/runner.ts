@@ -752,6 +752,28 @@ class StoryCollector {
             `ISR [${(e.isr as number[]).join(",")}]`,
           );
         return;
+      case "group.state":
+        this.push({
+          atUs: t,
+          kind: "event",
+          text: `group ${e.group}: ${e.state} (generation ${e.generation}${e.reason ? `, ${e.reason}` : ""})`,
+        });
+        return;
+      case "consumer.revoked":
+        if (String(e.partitions) !== "")
+          this.push({
+            atUs: t,
+            kind: "event",
+            text: `${e.node} ${e.lost ? "loses" : "revokes"} ${e.partitions}`,
+          });
+        return;
+      case "consumer.assigned":
+        this.push({
+          atUs: t,
+          kind: "event",
+          text: `${e.node} owns ${e.assignment === "" ? "nothing" : e.assignment} (generation ${e.generation}, rebalance took ${e.rebalanceLatencyMs} ms)`,
+        });
+        return;
       case "replica.truncate":
         this.push({
           atUs: t,
