@@ -79,7 +79,8 @@ const VALIDATE: CommandSpec = {
 
 const DESCRIBE: CommandSpec = {
   name: "describe",
-  summary: "Run a scenario up to a moment and print its topics as kafka-topics.sh --describe does.",
+  summary:
+    "Run a scenario up to a moment and print its topics and groups as kafka-topics.sh and kafka-consumer-groups.sh --describe do.",
   usage: "kafkasim describe FILE --at T [--seed N] [--topic NAME] [--replicas]",
   minPositionals: 1,
   maxPositionals: 1,
@@ -344,8 +345,18 @@ function describeCommand(args: ParsedArgs, io: CliIo): number {
     untilUs,
     atEnd: ({ kafka, nowUs }) => {
       if (kafka === undefined) return;
-      const words = ["--describe", ...topics.flatMap((t) => ["--topic", t])];
+      // Internal topics (__consumer_offsets) only when asked for by name.
+      const words = ["--describe", "--exclude-internal", ...topics.flatMap((t) => ["--topic", t])];
       output = kafka.kafkaTopics(words);
+      // Groups too, as kafka-consumer-groups.sh --describe --all-groups prints them.
+      if (kafka.groupViews().length > 0) {
+        const groups = kafka.kafkaConsumerGroups(["--describe", "--all-groups"]);
+        output = {
+          ...output,
+          stdout: `${output.stdout}${groups.stdout}`,
+          stderr: `${output.stderr}${groups.stderr}`,
+        };
+      }
       if (args.flags.has("replicas")) {
         const replicas = formatReplicaOffsets(kafka.cluster.brokerSnapshots(), {
           topics,

@@ -234,3 +234,18 @@ describe("cli: kafkasim describe --replicas", () => {
     for (const r of rows) expect(Number(r[8])).toBe(Number(r[6]) - Number(r[7]));
   });
 });
+
+describe("cli: kafkasim describe with groups", () => {
+  it("prints the scenario's topics (not __consumer_offsets) and every group's offsets", async () => {
+    const io = capture();
+    expect(
+      await main(["describe", "scenarios/rebalance-eager-vs-cooperative.yaml", "--at", "25s"], io),
+    ).toBe(0);
+    expect(io.out.startsWith("Topic: events\t")).toBe(true);
+    expect(io.out).not.toContain("__consumer_offsets");
+    // Six rows of group `reports`, one per partition of `events`, after consumer-3 joined.
+    const rows = io.out.split("\n").filter((l) => l.startsWith("reports "));
+    expect(rows).toHaveLength(6);
+    expect(new Set(rows.map((r) => r.trim().split(/\s+/)[8])).size).toBe(3);
+  });
+});
