@@ -17,8 +17,8 @@
  * states at version 0, the first broker as controller in epoch 1).
  */
 import { assert } from "../engine/assert.ts";
-import type { Engine } from "../engine/engine.ts";
-import type { TraceEvent } from "../engine/trace.ts";
+import type { Engine, SimEvent } from "../engine/engine.ts";
+import type { TraceEvent, TraceFields } from "../engine/trace.ts";
 import type { DiskProfile, NicProfile } from "../infra/hardware.ts";
 import { type CrashMode, Host } from "../infra/host.ts";
 import type { Network } from "../infra/network.ts";
@@ -30,7 +30,7 @@ import { ControllerRole, type ControllerSnapshot } from "./controller/controller
 import { MetadataImage } from "./metadata/image.ts";
 import type { MetadataLogEntry } from "./protocol-control.ts";
 import type { ZkSnapshotNode } from "./protocol-zk.ts";
-import type { KafkaVersion } from "./version.ts";
+import { type KafkaVersion, versionProfile } from "./version.ts";
 import { partitionStateData, topicZnodeData, ZK_PATHS } from "./zk/zk-controller.ts";
 import {
   type ZkBootstrap,
@@ -82,6 +82,10 @@ export class KafkaCluster {
   private readonly leaderOfEpoch = new Map<string, number>();
   private readonly leaderHw = new Map<string, { epoch: number; hw: number }>();
   private readonly brokerEpochOf = new Map<string, number>();
+  /** Per partition, the highest HW any leader reached: every offset below it was committed. */
+  private readonly committed = new Map<string, number>();
+  /** Brokers that have lost power at least once (their logs may have lost a tail). */
+  private readonly powerLost = new Set<string>();
   private violation: string | undefined;
 
   constructor(
@@ -189,6 +193,7 @@ export class KafkaCluster {
       }
     }
     engine.trace.subscribe((e) => this.observe(e));
+    engine.register(this.reporter);
     engine.addInvariant(
       "kafka: one leader per partition and epoch; leader HW monotonic",
       () => this.violation,
@@ -261,9 +266,60 @@ export class KafkaCluster {
     return [...this.brokers.entries()].sort(([a], [b]) => a - b).map(([, b]) => b.snapshot());
   }
 
+  /**
+   * Says in the trace when committed offsets were lost, and why (an actor of its own: the
+   * cluster watches the trace and must not write to it while it is being written).
+   */
+  private readonly reporter = {
+    id: "kafka-cluster",
+    handle: (event: SimEvent) => {
+      this.engine.trace.emit(
+        "partition.committed-lost",
+        "kafka-cluster",
+        event.payload as TraceFields,
+      );
+    },
+  };
+
+  /**
+   * A new leader must hold every committed offset (its LEO at least the highest HW any leader
+   * reached), unless it was elected uncleanly (RECOVERING, KIP-704), it lost power itself and so
+   * its unflushed tail (a correlated power loss, S2), or the version truncates to the HW on
+   * restart (before KIP-101, S1). Those losses are reported in the trace; any other is a bug.
+   */
+  private checkNewLeader(e: TraceEvent): void {
+    const tp = `${e.topic}-${e.partition}`;
+    const committed = this.committed.get(tp) ?? 0;
+    const leo = Number(e.leo);
+    if (!Number.isFinite(leo) || leo >= committed) return;
+    const why =
+      e.recovering === true
+        ? "unclean election"
+        : this.powerLost.has(e.node)
+          ? "power loss (the new leader's unflushed tail)"
+          : versionProfile(this.spec.version).truncation === "hw"
+            ? "HW truncation on restart (before KIP-101)"
+            : undefined;
+    if (why === undefined) {
+      this.violation ??= `broker ${e.node} leads ${tp} in epoch ${e.leaderEpoch} with LEO ${leo}, below the committed offset ${committed}, without an unclean election or a power loss (t=${e.t}us)`;
+      return;
+    }
+    this.engine.schedule(0, this.reporter.id, "committed-lost", {
+      topic: e.topic,
+      partition: e.partition,
+      leader: Number(e.node),
+      leaderEpoch: e.leaderEpoch,
+      from: leo,
+      to: committed,
+      why,
+    });
+  }
+
   /** Checks the cluster-wide invariants on the trace, as events are emitted. */
   private observe(e: TraceEvent): void {
+    if (e.type === "host.crash" && e.mode === "power") this.powerLost.add(e.node);
     if (e.type === "partition.leader") {
+      this.checkNewLeader(e);
       const key = `${e.topic}-${e.partition}@${e.leaderEpoch}`;
       const claimed = this.leaderOfEpoch.get(key);
       if (claimed !== undefined && claimed !== Number(e.node)) {
@@ -287,6 +343,7 @@ export class KafkaCluster {
         this.violation ??= `leader ${e.node} of ${tp} lowered its HW from ${prev.hw} to ${hw} in epoch ${epoch} (t=${e.t}us)`;
       }
       if (prev === undefined || epoch >= prev.epoch) this.leaderHw.set(tp, { epoch, hw });
+      if (hw > (this.committed.get(tp) ?? 0)) this.committed.set(tp, hw);
     }
   }
 }

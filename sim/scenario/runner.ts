@@ -752,6 +752,13 @@ class StoryCollector {
             `ISR [${(e.isr as number[]).join(",")}]`,
           );
         return;
+      case "partition.committed-lost":
+        this.push({
+          atUs: t,
+          kind: "event",
+          text: `${e.topic}-${e.partition}: committed offsets ${e.from}..${Number(e.to) - 1} lost as broker ${e.leader} leads epoch ${e.leaderEpoch} (${e.why})`,
+        });
+        return;
       case "group.state":
         this.push({
           atUs: t,

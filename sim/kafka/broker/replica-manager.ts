@@ -386,6 +386,10 @@ export class ReplicaManager implements FetcherOwner {
         partition: hp.partition,
         leader: ctx.brokerId,
         leaderEpoch: hp.leaderEpoch,
+        // What the new leader holds, and whether it was elected uncleanly (KIP-704): the
+        // cluster checks the first against the committed offset, and excuses the second.
+        leo: startOffset,
+        recovering: state.leaderRecoveryState === "RECOVERING",
       });
     }
     this.commitIsr(
