@@ -1021,6 +1021,30 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
       since: "3.7",
     },
   ),
+  b(
+    "group.consumer.assignors",
+    "list",
+    [
+      "org.apache.kafka.coordinator.group.assignor.UniformAssignor",
+      "org.apache.kafka.coordinator.group.assignor.RangeAssignor",
+    ],
+    "medium",
+    "KIP-848 groups: the server-side assignors (class names, or uniform / range); the first is the default, group.remote.assignor picks another.",
+    {
+      since: "3.7",
+    },
+  ),
+  b(
+    "group.consumer.max.size",
+    "int",
+    2147483647,
+    "medium",
+    "KIP-848 groups: most members a group may have; beyond it a join gets GROUP_MAX_SIZE_REACHED.",
+    {
+      validator: atLeast(1),
+      since: "3.7",
+    },
+  ),
   // transactions and producer state
   b(
     "transaction.state.log.num.partitions",

@@ -219,6 +219,48 @@ export type OffsetFetchResponse = {
   }>;
 };
 
+// ---------------------------------------------------------------- KIP-848 consumer protocol
+
+/** ConsumerGroupHeartbeat (KIP-848): join (epoch 0), heartbeat and acknowledge, leave (-1, -2). */
+export type ConsumerGroupHeartbeatRequest = {
+  readonly type: "ConsumerGroupHeartbeatRequest";
+  readonly bytes: number;
+  readonly correlationId: number;
+  readonly groupId: string;
+  /** "" on a first join when the coordinator is to choose the id. */
+  readonly memberId: string;
+  /** 0 to join, -1 to leave, -2 for a static member leaving temporarily. */
+  readonly memberEpoch: number;
+  readonly instanceId: string | null;
+  readonly rackId: string | null;
+  /** max.poll.interval.ms; -1 when unchanged. */
+  readonly rebalanceTimeoutMs: number;
+  /** null when unchanged since the last heartbeat. */
+  readonly subscribedTopicNames: readonly string[] | null;
+  /** group.remote.assignor, or null for the coordinator's default. */
+  readonly serverAssignor: string | null;
+  /** The partitions the member owns now; null when unchanged. */
+  readonly topicPartitions: ReadonlyArray<{
+    readonly topic: string;
+    readonly partition: number;
+  }> | null;
+  /** client.id from the request header; absent: the sender's node name. */
+  readonly clientId?: string;
+};
+
+export type ConsumerGroupHeartbeatResponse = {
+  readonly type: "ConsumerGroupHeartbeatResponse";
+  readonly bytes: number;
+  readonly correlationId: number;
+  /** NONE, UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH, UNRELEASED_INSTANCE_ID, GROUP_ID_NOT_FOUND... */
+  readonly error: KafkaError;
+  readonly memberId: string;
+  readonly memberEpoch: number;
+  readonly heartbeatIntervalMs: number;
+  /** The partitions the member should own; null when there is none to give (errors). */
+  readonly assignment: ReadonlyArray<{ readonly topic: string; readonly partition: number }> | null;
+};
+
 // ---------------------------------------------------------------- producer ids
 
 export type InitProducerIdRequest = {
@@ -251,7 +293,8 @@ export type CoordinatorRequest =
   | LeaveGroupRequest
   | OffsetCommitRequest
   | OffsetFetchRequest
-  | InitProducerIdRequest;
+  | InitProducerIdRequest
+  | ConsumerGroupHeartbeatRequest;
 
 export type CoordinatorResponse =
   | FindCoordinatorResponse
@@ -261,6 +304,7 @@ export type CoordinatorResponse =
   | LeaveGroupResponse
   | OffsetCommitResponse
   | OffsetFetchResponse
-  | InitProducerIdResponse;
+  | InitProducerIdResponse
+  | ConsumerGroupHeartbeatResponse;
 
 export type ClientCoordinationMessage = CoordinatorRequest | CoordinatorResponse;

@@ -392,7 +392,12 @@ export class KafkaWorld {
     for (const [id, broker] of [...this.cluster.brokers.entries()].sort(([a], [b]) => a - b)) {
       const snapshot = broker.groupCoordinator();
       if (snapshot === null) continue;
-      for (const g of snapshot.groups) {
+      // Classic groups, then KIP-848 consumer groups (their members carry epochs and targets).
+      const all = [
+        ...snapshot.groups,
+        ...snapshot.consumerGroups.map((g) => ({ ...g, offsets: g.offsets })),
+      ];
+      for (const g of all) {
         const p = coordinatorPartition(g.groupId, offsets.partitions.length);
         if (offsets.partitions[p]?.leader !== id) continue;
         views.push({
@@ -553,11 +558,12 @@ export class KafkaWorld {
   private groupGeneration(groupId: string): number | undefined {
     const coordinator = this.groupViews().find((g) => g.groupId === groupId)?.coordinator.id;
     if (coordinator === undefined) return undefined;
-    const g = this.cluster.brokers
-      .get(coordinator)
-      ?.groupCoordinator()
-      ?.groups.find((x) => x.groupId === groupId);
-    return g?.generation;
+    const snapshot = this.cluster.brokers.get(coordinator)?.groupCoordinator();
+    // A classic group's generation, or a KIP-848 group's group epoch.
+    return (
+      snapshot?.groups.find((x) => x.groupId === groupId)?.generation ??
+      snapshot?.consumerGroups.find((x) => x.groupId === groupId)?.groupEpoch
+    );
   }
 
   /** Checks a `partition` expectation against the metadata truth; returns a verdict in words. */

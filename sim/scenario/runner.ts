@@ -400,23 +400,6 @@ function checkSupported(scenario: Scenario): void {
   scenario.clients.forEach((client, i) => {
     if (!hasCluster) return;
     const version = scenario.cluster!.version;
-    if (
-      client.type === "consumer" &&
-      String(client.config["group.protocol"] ?? "").toLowerCase() === "consumer"
-    ) {
-      issues.push({
-        ...locateClient(
-          scenario,
-          client.id,
-          "group.protocol",
-          `clients[${i}].config["group.protocol"]`,
-        ),
-        message:
-          "group.protocol=consumer (KIP-848) is not built yet; this build runs the classic protocol (group.protocol=classic)",
-        suggestion: "classic",
-      });
-      return;
-    }
     try {
       if (client.type === "producer") resolveProducerSettings(version, client.config);
       else {

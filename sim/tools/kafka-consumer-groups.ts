@@ -29,10 +29,13 @@ import { javaHashMapCapacity, javaHashOrder } from "../kafka/metadata/image.ts";
 import type { ToolOutput } from "./kafka-topics-describe.ts";
 import { topicPartitionHash } from "./topic-partition-hash.ts";
 
+/** Classic groups' states, and KIP-848 consumer groups' (Assigning, Reconciling). */
 export type GroupStateName =
   | "Empty"
   | "PreparingRebalance"
   | "CompletingRebalance"
+  | "Assigning"
+  | "Reconciling"
   | "Stable"
   | "Dead";
 
@@ -229,6 +232,8 @@ function printMemberState(
       break;
     case "PreparingRebalance":
     case "CompletingRebalance":
+    case "Assigning":
+    case "Reconciling":
       out.stderr += `\nWarning: Consumer group '${group.groupId}' is rebalancing.\n`;
       break;
     case "Stable":

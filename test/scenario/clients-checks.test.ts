@@ -267,20 +267,37 @@ describe("scenario: what this build cannot run is rejected, located", () => {
   });
 });
 
-describe("scenario: KIP-848 groups are refused, not run as classic", () => {
-  it("group.protocol=consumer is a located error", () => {
+describe("scenario: a KIP-848 group (group.protocol=consumer)", () => {
+  it("runs from a scenario file; the coordinator and kafka-consumer-groups.sh see it", () => {
     const text = small({
-      clients: [
-        "  - id: consumer-1",
-        "    type: consumer",
-        "    group: g",
-        "    subscribe: [t]",
-        "    config: { group.protocol: consumer }",
+      duration: "30s",
+      workload: "      until: 20s",
+      clients: [1, 2]
+        .map((i) =>
+          [
+            `  - id: consumer-${i}`,
+            "    type: consumer",
+            "    group: g",
+            "    subscribe: [t]",
+            "    config: { group.protocol: consumer, auto.offset.reset: earliest }",
+          ].join("\n"),
+        )
+        .join("\n"),
+      extra: [
+        "timeline:",
+        '  - { at: 25s, cli: "kafka-consumer-groups.sh --bootstrap-server b:9092 --describe --group g --state" }',
+        "expect:",
+        "  - check: no-skipped-records",
+        "  - at: end",
+        "    group: { id: g, state: Stable, members: 2 }",
       ].join("\n"),
-    });
-    const error = rejection(text);
-    expect(error.issues).toHaveLength(1);
-    expect(error.issues[0]).toMatchObject({ line: lineOf(text, "group.protocol: consumer") });
-    expect(error.issues[0]!.message).toContain("KIP-848");
+    }).replace("    partitions: 2", "    partitions: 4");
+    const r = runScenario(parseScenarioText(text, "x.yaml"));
+    expect(r.results.expectations.map((e) => e.what)).toContain(
+      "at the end: group g state Stable, 2 members",
+    );
+    expect(r.results.ok).toBe(true);
+    // The server-side assignor is the ASSIGNMENT-STRATEGY of a consumer group (uniform by default).
+    expect(r.results.cli[0]!.output).toMatch(/\ng +broker-\d:9092 {2}\(\d\) +uniform +Stable +2\n/);
   });
 });

@@ -55,6 +55,7 @@ import type {
 import type { KafkaError } from "../../kafka/types.ts";
 import { tpKey } from "../../kafka/types.ts";
 import type { KafkaVersion } from "../../kafka/version.ts";
+import { type ConsumerGroupIo, ConsumerMembership } from "./consumer-membership.ts";
 import { type DeliveredSlice, FETCH_METADATA_ERRORS, FetchBuffer, planFetches } from "./fetcher.ts";
 import {
   type GroupIo,
@@ -177,7 +178,8 @@ export class KafkaConsumer implements Actor {
   private life = 0;
   private positions = new Positions();
   private buffer = new FetchBuffer();
-  private group: GroupMembership | undefined;
+  /** The classic membership, or KIP-848's with group.protocol=consumer. */
+  private group: GroupMembership | ConsumerMembership | undefined;
   private readonly correlations = new Map<number, Pending>();
   private nextCorrelation = 1;
   private readonly fetchInFlight = new Set<number>();
@@ -416,7 +418,9 @@ export class KafkaConsumer implements Actor {
     this.group =
       groupId === null
         ? undefined
-        : new GroupMembership(this.groupIo(), this.settings, groupId, this.id);
+        : this.settings.groupProtocol === "consumer"
+          ? new ConsumerMembership(this.consumerGroupIo(), this.settings, groupId, this.id)
+          : new GroupMembership(this.groupIo(), this.settings, groupId, this.id);
     if (this.group !== undefined && this.intent.kind !== "subscribe") {
       this.group.rejoinNeeded = false;
     }
@@ -467,6 +471,18 @@ export class KafkaConsumer implements Actor {
       fatal: (exception, error) => {
         this.pendingException = { atUs: this.engine.now, exception, error };
         if (this.appState === "polling") this.tryReturn();
+      },
+    };
+  }
+
+  /** The KIP-848 membership's view of the consumer: the classic one's, with its own requests. */
+  private consumerGroupIo(): ConsumerGroupIo {
+    return {
+      ...this.groupIo(),
+      send: (broker, build) => {
+        const correlationId = this.nextCorrelation++;
+        this.sendRequest(broker, build(correlationId), { kind: "group", broker });
+        return correlationId;
       },
     };
   }
@@ -699,6 +715,9 @@ export class KafkaConsumer implements Actor {
     const owned = this.assignment();
     const revoked = owned.filter((tp) => !assigned.has(tpKey(tp.topic, tp.partition)));
     const added = result.assignment.filter((tp) => !this.positions.has(tp));
+    // KIP-848 with auto commit: the consumed offsets are committed before partitions are revoked.
+    if (group instanceof ConsumerMembership && revoked.length > 0 && this.settings.enableAutoCommit)
+      this.commit("auto", this.positions.allConsumed());
     if (revoked.length > 0) this.revoke(revoked);
     this.addPartitions(added);
     const latencyUs = this.engine.now - result.startedAtUs;
@@ -728,7 +747,8 @@ export class KafkaConsumer implements Actor {
       for (const t of group.leaderTopics())
         this.leaderSnapshot.set(t, this.partitionCounts.get(t) ?? 0);
     }
-    if (group.protocol === "COOPERATIVE" && revoked.length > 0)
+    if (group instanceof ConsumerMembership) group.acknowledge(this.assignment());
+    else if (group.protocol === "COOPERATIVE" && revoked.length > 0)
       group.requestRejoin("need to revoke partitions and re-join");
     this.requestMetadata();
   }
@@ -1452,17 +1472,29 @@ export class KafkaConsumer implements Actor {
         );
         return this.afterCoordinatorChange();
       case "JoinGroupResponse":
-        return this.group?.onJoinGroup(
-          msg as import("../../kafka/protocol-clients.ts").JoinGroupResponse,
-        );
+        if (this.group instanceof GroupMembership)
+          this.group.onJoinGroup(
+            msg as import("../../kafka/protocol-clients.ts").JoinGroupResponse,
+          );
+        return;
       case "SyncGroupResponse":
-        return this.group?.onSyncGroup(
-          msg as import("../../kafka/protocol-clients.ts").SyncGroupResponse,
-        );
+        if (this.group instanceof GroupMembership)
+          this.group.onSyncGroup(
+            msg as import("../../kafka/protocol-clients.ts").SyncGroupResponse,
+          );
+        return;
       case "HeartbeatResponse":
-        return this.group?.onHeartbeat(
-          msg as import("../../kafka/protocol-clients.ts").HeartbeatResponse,
-        );
+        if (this.group instanceof GroupMembership)
+          this.group.onHeartbeat(
+            msg as import("../../kafka/protocol-clients.ts").HeartbeatResponse,
+          );
+        return;
+      case "ConsumerGroupHeartbeatResponse":
+        if (this.group instanceof ConsumerMembership)
+          this.group.onHeartbeat(
+            msg as import("../../kafka/protocol-clients.ts").ConsumerGroupHeartbeatResponse,
+          );
+        return;
       case "LeaveGroupResponse":
         return;
       default:

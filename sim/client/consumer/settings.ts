@@ -49,6 +49,10 @@ export interface ConsumerSettings {
   readonly protocol: RebalanceProtocol;
   /** KIP-320 (2.1+): fetches carry the leader epoch and positions are validated. */
   readonly kip320: boolean;
+  /** group.protocol: classic (JoinGroup/SyncGroup) or consumer (KIP-848, from 3.7). */
+  readonly groupProtocol: "classic" | "consumer";
+  /** group.remote.assignor (KIP-848): the server-side assignor to ask for, or null. */
+  readonly remoteAssignor: string | null;
 }
 
 /** A consumer configuration error is Kafka's ConfigException, thrown at construction. */
@@ -90,6 +94,20 @@ export function consumerSettings(
     groupInstanceId === null || profile.staticMembership,
     () => `group.instance.id needs Kafka 2.3 (KIP-345), not ${version}`,
   );
+  const groupProtocol = (text("group.protocol") ?? "classic").toLowerCase();
+  check(
+    groupProtocol === "classic" || groupProtocol === "consumer",
+    () => `group.protocol ${groupProtocol} is not classic or consumer`,
+  );
+  check(
+    groupProtocol === "classic" || profile.consumerProtocolAvailable,
+    () => `group.protocol=consumer needs Kafka 3.7 (KIP-848), not ${version}`,
+  );
+  // KAFKA-17338: the client-side assignors do not apply to the consumer protocol.
+  check(
+    groupProtocol === "classic" || !("partition.assignment.strategy" in overrides),
+    "partition.assignment.strategy cannot be set when group.protocol=consumer",
+  );
   const settings: ConsumerSettings = {
     groupId: text("group.id"),
     groupInstanceId: groupInstanceId === "" ? null : groupInstanceId,
@@ -117,6 +135,8 @@ export function consumerSettings(
     assignors,
     protocol,
     kip320: profile.kip320,
+    groupProtocol,
+    remoteAssignor: text("group.remote.assignor") || null,
   };
   check(
     settings.groupId === null || settings.heartbeatIntervalMs < settings.sessionTimeoutMs,

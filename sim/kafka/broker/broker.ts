@@ -518,6 +518,7 @@ export class Broker implements Actor {
       case "OffsetCommitRequest":
       case "OffsetFetchRequest":
       case "InitProducerIdRequest":
+      case "ConsumerGroupHeartbeatRequest":
         // A broker no service of which answers drops the request; the client times out.
         if (running)
           for (const service of this.services) if (service.handleRequest(from, m)) return;
@@ -530,6 +531,7 @@ export class Broker implements Actor {
       case "OffsetCommitResponse":
       case "OffsetFetchResponse":
       case "InitProducerIdResponse":
+      case "ConsumerGroupHeartbeatResponse":
         return;
       case "ProduceRequest":
         if (running) this.rm.handleProduce(from, m);

@@ -33,7 +33,7 @@ import type { ProcessStart } from "../../infra/host.ts";
 import type { NetMessage } from "../../infra/network.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import type { BrokerService } from "../broker/services.ts";
-import { configNumber, hasConfig } from "../config.ts";
+import { configList, configNumber, hasConfig } from "../config.ts";
 import type { MetadataImage } from "../metadata/image.ts";
 import {
   EARLIEST_TIMESTAMP,
@@ -48,6 +48,8 @@ import {
   type ProduceResponse,
 } from "../protocol.ts";
 import type {
+  ConsumerGroupHeartbeatRequest,
+  ConsumerGroupHeartbeatResponse,
   CoordinatorRequest,
   FindCoordinatorRequest,
   FindCoordinatorResponse,
@@ -62,6 +64,14 @@ import type { AdminRequestMessage, AdminResponseMessage } from "../protocol-cont
 import { type KafkaError, NO_PRODUCER_ID, type RecordBatch, tpKey } from "../types.ts";
 import { compareVersions } from "../version.ts";
 import {
+  type ConsumerGroupEnv,
+  ConsumerGroupManager,
+  type ConsumerGroupRecordValue,
+  type ConsumerGroupSettings,
+  type ConsumerGroupSnapshot,
+  type ConsumerGroupTimer,
+} from "./consumer-group.ts";
+import {
   type GroupEnv,
   type GroupSettings,
   type GroupSnapshot,
@@ -71,7 +81,9 @@ import {
 import { coordinatorPartition, OFFSETS_TOPIC } from "./placement.ts";
 import {
   BATCH_HEADER_BYTES,
+  consumerGroupKey,
   decodeRecord,
+  encodeConsumerGroupValue,
   encodeGroupValue,
   encodeOffsetValue,
   type GroupRecordValue,
@@ -92,6 +104,16 @@ export interface GroupCoordinatorSnapshot {
   readonly partitions: readonly CoordinatorPartitionSnapshot[];
   /** The groups of loaded partitions, by group id, each with its offsets partition. */
   readonly groups: ReadonlyArray<GroupSnapshot & { readonly coordinatorPartition: number }>;
+  /**
+   * KIP-848 groups (group.protocol=consumer), by group id, with their committed offsets (kept in
+   * the classic state machine as an Empty group, which `groups` leaves out).
+   */
+  readonly consumerGroups: ReadonlyArray<
+    ConsumerGroupSnapshot & {
+      readonly coordinatorPartition: number;
+      readonly offsets: GroupSnapshot["offsets"];
+    }
+  >;
 }
 
 interface OwnedPartition {
@@ -103,6 +125,7 @@ interface OwnedPartition {
   fetchOffset: number;
   targetOffset: number;
   readonly groups: Map<string, GroupRecordValue | null>;
+  readonly consumerGroups: Map<string, ConsumerGroupRecordValue | null>;
   readonly offsets: Map<
     string,
     Map<string, { topic: string; partition: number; value: OffsetRecordValue | null }>
@@ -117,6 +140,7 @@ type Pending =
 
 type TimerPayload =
   | { readonly epoch: number; readonly what: "group"; readonly timer: GroupTimer }
+  | { readonly epoch: number; readonly what: "consumer-group"; readonly timer: ConsumerGroupTimer }
   | { readonly epoch: number; readonly what: "expire-offsets" }
   | { readonly epoch: number; readonly what: "create-timeout"; readonly correlationId: number }
   | {
@@ -144,6 +168,8 @@ export class GroupCoordinatorService implements BrokerService {
   /** Process generation: timers from an earlier process are ignored. */
   private epoch = 0;
   private sm: GroupStateMachine;
+  /** KIP-848 groups; a group id is either here or in `sm` with members, never both. */
+  private cg: ConsumerGroupManager;
   private readonly owned = new Map<number, OwnedPartition>();
   private readonly pending = new Map<number, Pending>();
   private createInFlight: number | undefined;
@@ -152,10 +178,13 @@ export class GroupCoordinatorService implements BrokerService {
   private loadSeq = 0;
   private memberIdCounter = 0;
   private readonly settings: GroupSettings;
+  private readonly cgSettings: ConsumerGroupSettings & { readonly enabled: boolean };
 
   constructor(private readonly ctx: BrokerContext) {
     this.settings = groupSettings(ctx);
+    this.cgSettings = consumerGroupSettings(ctx);
     this.sm = this.newStateMachine();
+    this.cg = this.newConsumerGroups();
   }
 
   // ------------------------------------------------------------------ BrokerService
@@ -167,6 +196,7 @@ export class GroupCoordinatorService implements BrokerService {
     this.createInFlight = undefined;
     this.awaitingTopic = false;
     this.sm = this.newStateMachine();
+    this.cg = this.newConsumerGroups();
     const intervalMs = configNumber(this.ctx.config, "offsets.retention.check.interval.ms");
     this.timer(msToUs(intervalMs), { epoch: this.epoch, what: "expire-offsets" });
   }
@@ -204,6 +234,9 @@ export class GroupCoordinatorService implements BrokerService {
       case "OffsetFetchRequest":
         this.groupRequest(from, request);
         return true;
+      case "ConsumerGroupHeartbeatRequest":
+        this.consumerGroupHeartbeat(from, request);
+        return true;
       case "InitProducerIdRequest":
         return false;
     }
@@ -240,6 +273,8 @@ export class GroupCoordinatorService implements BrokerService {
     switch (payload.what) {
       case "group":
         return this.sm.onTimer(payload.timer);
+      case "consumer-group":
+        return this.cg.onTimer(payload.timer);
       case "expire-offsets": {
         this.sm.expireOffsets();
         const intervalMs = configNumber(this.ctx.config, "offsets.retention.check.interval.ms");
@@ -273,7 +308,14 @@ export class GroupCoordinatorService implements BrokerService {
       ...g,
       coordinatorPartition: coordinatorPartition(g.groupId, count),
     }));
-    return { partitions, groups };
+    const consumerGroups = this.cg.snapshot().map((g) => ({
+      ...g,
+      coordinatorPartition: coordinatorPartition(g.groupId, count),
+      offsets: groups.find((c) => c.groupId === g.groupId)?.offsets ?? [],
+    }));
+    // The classic entry of a KIP-848 group only holds its offsets: shown under consumerGroups.
+    const classic = groups.filter((g) => !this.cg.has(g.groupId));
+    return { partitions, groups: classic, consumerGroups };
   }
 
   // ------------------------------------------------------------------ FindCoordinator
@@ -365,7 +407,9 @@ export class GroupCoordinatorService implements BrokerService {
     from: string,
     request: Exclude<
       CoordinatorRequest,
-      FindCoordinatorRequest | { type: "InitProducerIdRequest" }
+      | FindCoordinatorRequest
+      | { type: "InitProducerIdRequest" }
+      | { type: "ConsumerGroupHeartbeatRequest" }
     >,
   ): void {
     const ctx = this.ctx;
@@ -397,6 +441,19 @@ export class GroupCoordinatorService implements BrokerService {
             members: [],
           });
         }
+        if (this.cg.hasMembers(request.groupId)) {
+          // The id belongs to a KIP-848 group (no classic-member migration in this model).
+          return send({
+            error: "INCONSISTENT_GROUP_PROTOCOL",
+            generationId: -1,
+            protocolName: null,
+            leader: "",
+            memberId: request.memberId,
+            members: [],
+          });
+        }
+        // An empty KIP-848 group turns classic (Kafka converts it; its offsets stay).
+        if (this.cg.has(request.groupId)) this.cg.remove(request.groupId);
         return this.sm.join(
           {
             groupId: request.groupId,
@@ -464,6 +521,22 @@ export class GroupCoordinatorService implements BrokerService {
             })),
           );
         }
+        if (this.cg.has(request.groupId)) {
+          const error = this.cg.validateCommit(
+            request.groupId,
+            request.memberId,
+            request.generationId,
+          );
+          if (error !== "NONE")
+            return send(
+              request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, error })),
+            );
+          // Validated as a KIP-848 commit; stored through the classic state machine's offsets.
+          return this.sm.commit(
+            { ...request, generationId: -1, memberId: "", groupInstanceId: null },
+            send,
+          );
+        }
         return this.sm.commit(request, send);
       }
       case "OffsetFetchRequest": {
@@ -482,6 +555,82 @@ export class GroupCoordinatorService implements BrokerService {
     }
   }
 
+  // ------------------------------------------------------------------ KIP-848
+
+  private consumerGroupHeartbeat(from: string, request: ConsumerGroupHeartbeatRequest): void {
+    const send = (r: Omit<ConsumerGroupHeartbeatResponse, "type" | "bytes" | "correlationId">) =>
+      this.ctx.send(from, {
+        type: "ConsumerGroupHeartbeatResponse",
+        bytes: HEADER_BYTES + 48 + PARTITION_ENTRY_BYTES * (r.assignment?.length ?? 0),
+        correlationId: request.correlationId,
+        ...r,
+      } satisfies ConsumerGroupHeartbeatResponse);
+    const fail = (error: KafkaError) =>
+      send({
+        error,
+        memberId: request.memberId,
+        memberEpoch: -1,
+        heartbeatIntervalMs: 0,
+        assignment: null,
+      });
+    // Before 4.0 the broker must opt in (group.coordinator.rebalance.protocols); without
+    // "consumer" Kafka does not offer the API at all.
+    if (!this.ctx.profile.consumerProtocolAvailable || !this.cgSettings.enabled)
+      return fail("UNSUPPORTED_VERSION");
+    const partition = coordinatorPartition(request.groupId, this.partitionCount());
+    const owned = this.owned.get(partition);
+    if (owned === undefined) return fail("NOT_COORDINATOR");
+    if (owned.status === "loading") return fail("COORDINATOR_LOAD_IN_PROGRESS");
+    // A classic group with members keeps its id (Kafka: GROUP_ID_NOT_FOUND, "not a consumer group").
+    const classic = this.sm.has(request.groupId)
+      ? this.sm.snapshot().find((g) => g.groupId === request.groupId)
+      : undefined;
+    if (classic !== undefined && classic.members.length > 0) return fail("GROUP_ID_NOT_FOUND");
+    this.cg.heartbeat(
+      {
+        groupId: request.groupId,
+        memberId: request.memberId,
+        memberEpoch: request.memberEpoch,
+        instanceId: request.instanceId,
+        rackId: request.rackId,
+        rebalanceTimeoutMs: request.rebalanceTimeoutMs,
+        subscribedTopicNames: request.subscribedTopicNames,
+        serverAssignor: request.serverAssignor,
+        topicPartitions: request.topicPartitions,
+        clientId: request.clientId ?? from,
+        clientHost: `/${from}`,
+      },
+      send,
+    );
+  }
+
+  private newConsumerGroups(): ConsumerGroupManager {
+    const env: ConsumerGroupEnv = {
+      now: () => this.ctx.now(),
+      schedule: (delayUs, timer) =>
+        this.timer(delayUs, { epoch: this.epoch, what: "consumer-group", timer }),
+      cancel: (handle) => this.ctx.cancel(handle as ReturnType<BrokerContext["timer"]> | undefined),
+      emit: (type, fields) => this.ctx.emit(type, fields),
+      newMemberId: () => this.pseudoUuid(),
+      partitionCount: (topic) => {
+        const t = this.ctx.image().topicByName(topic);
+        return t === undefined ? undefined : t.partitions.length;
+      },
+      store: (group, value, done) =>
+        this.append(
+          coordinatorPartition(group, this.partitionCount()),
+          [
+            {
+              key: consumerGroupKey(group),
+              value: value === null ? null : encodeConsumerGroupValue(value),
+            },
+          ],
+          (error) => done(mapAppendError(error)),
+        ),
+    };
+    return new ConsumerGroupManager(env, this.cgSettings);
+  }
+
   // ------------------------------------------------------------------ loading
 
   private startLoad(partition: number, leaderEpoch: number): void {
@@ -493,6 +642,7 @@ export class GroupCoordinatorService implements BrokerService {
       fetchOffset: 0,
       targetOffset: 0,
       groups: new Map(),
+      consumerGroups: new Map(),
       offsets: new Map(),
     };
     this.owned.set(partition, owned);
@@ -596,6 +746,8 @@ export class GroupCoordinatorService implements BrokerService {
         if (record === undefined) continue;
         if (record.kind === "group") {
           owned.groups.set(record.group, record.value);
+        } else if (record.kind === "consumer-group") {
+          owned.consumerGroups.set(record.group, record.value);
         } else {
           let byTp = owned.offsets.get(record.group);
           if (byTp === undefined) {
@@ -630,7 +782,14 @@ export class GroupCoordinatorService implements BrokerService {
       if (this.sm.has(id)) this.sm.unload(id);
       this.sm.load(id, owned.groups.get(id) ?? undefined, offsets);
     }
+    for (const [id, value] of [...owned.consumerGroups.entries()].sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    )) {
+      if (value === null) this.cg.unload(id);
+      else this.cg.load(id, value);
+    }
     owned.groups.clear();
+    owned.consumerGroups.clear();
     owned.offsets.clear();
     owned.status = "loaded";
     this.ctx.emit("coordinator.load", { partition: owned.partition, groups: sorted.length });
@@ -654,6 +813,9 @@ export class GroupCoordinatorService implements BrokerService {
     const count = this.partitionCount();
     for (const id of this.sm.groupIds()) {
       if (coordinatorPartition(id, count) === partition) this.sm.unload(id);
+    }
+    for (const id of this.cg.groupIds()) {
+      if (coordinatorPartition(id, count) === partition) this.cg.unload(id);
     }
     this.owned.delete(partition);
     this.ctx.emit("coordinator.unload", { partition });
@@ -789,6 +951,35 @@ function groupSettings(ctx: BrokerContext): GroupSettings {
     offsetsRetentionMs: configNumber(cfg, "offsets.retention.minutes") * 60_000,
     kip211: atLeast("2.1"),
   };
+}
+
+/** The KIP-848 broker configs; assignor class names are read as their short names. */
+function consumerGroupSettings(
+  ctx: BrokerContext,
+): ConsumerGroupSettings & { readonly enabled: boolean } {
+  const cfg = ctx.config;
+  const num = (name: string, fallback: number) =>
+    hasConfig(cfg, name) ? configNumber(cfg, name) : fallback;
+  const assignors = hasConfig(cfg, "group.consumer.assignors")
+    ? configList(cfg, "group.consumer.assignors").map(shortAssignorName)
+    : ["uniform", "range"];
+  const protocols = hasConfig(cfg, "group.coordinator.rebalance.protocols")
+    ? configList(cfg, "group.coordinator.rebalance.protocols")
+    : [];
+  return {
+    enabled: protocols.includes("consumer"),
+    sessionTimeoutMs: num("group.consumer.session.timeout.ms", 45_000),
+    heartbeatIntervalMs: num("group.consumer.heartbeat.interval.ms", 5_000),
+    assignors: assignors.length > 0 ? assignors : ["uniform"],
+    maxSize: num("group.consumer.max.size", 2147483647),
+  };
+}
+
+function shortAssignorName(name: string): string {
+  const simple = name.slice(name.lastIndexOf(".") + 1).toLowerCase();
+  if (simple === "uniformassignor") return "uniform";
+  if (simple === "rangeassignor") return "range";
+  return simple;
 }
 
 function msToUs(ms: number): number {

@@ -11,6 +11,7 @@
  */
 import type { ConsumerSubscription } from "../protocol-clients.ts";
 import type { TopicPartition } from "../types.ts";
+import type { ConsumerGroupRecordValue } from "./consumer-group.ts";
 
 /** OffsetCommitValue. */
 export interface OffsetRecordValue {
@@ -55,7 +56,12 @@ export type OffsetsTopicRecord =
       readonly partition: number;
       readonly value: OffsetRecordValue | null;
     }
-  | { readonly kind: "group"; readonly group: string; readonly value: GroupRecordValue | null };
+  | { readonly kind: "group"; readonly group: string; readonly value: GroupRecordValue | null }
+  | {
+      readonly kind: "consumer-group";
+      readonly group: string;
+      readonly value: ConsumerGroupRecordValue | null;
+    };
 
 /** Per-record overhead of a v2 record (length, attributes, deltas, header count), modelled. */
 const RECORD_OVERHEAD_BYTES = 20;
@@ -69,6 +75,18 @@ export function offsetKey(group: string, topic: string, partition: number): stri
 
 export function groupKey(group: string): string {
   return JSON.stringify({ v: 2, group });
+}
+
+/**
+ * A KIP-848 group's whole state (key version 3, ours: Kafka writes ConsumerGroupMetadata,
+ * ConsumerGroupMemberMetadata, TargetAssignment and CurrentMemberAssignment records instead).
+ */
+export function consumerGroupKey(group: string): string {
+  return JSON.stringify({ v: 3, group });
+}
+
+export function encodeConsumerGroupValue(value: ConsumerGroupRecordValue): string {
+  return JSON.stringify(value);
 }
 
 export function encodeOffsetValue(value: OffsetRecordValue): string {
@@ -106,6 +124,13 @@ export function decodeRecord(key: string, value: string | null): OffsetsTopicRec
       kind: "group",
       group: k.group,
       value: value === null ? null : (JSON.parse(value) as GroupRecordValue),
+    };
+  }
+  if (k.v === 3) {
+    return {
+      kind: "consumer-group",
+      group: k.group,
+      value: value === null ? null : (JSON.parse(value) as ConsumerGroupRecordValue),
     };
   }
   return undefined;
