@@ -261,6 +261,11 @@ export class GroupMembership {
         return this.sendJoin();
       case "FENCED_INSTANCE_ID":
         return this.fail("FencedInstanceIdException", m.error);
+      // Fatal for the Java consumer (AbstractCoordinator.JoinGroupResponseHandler): no retry.
+      case "INCONSISTENT_GROUP_PROTOCOL":
+        return this.fail("InconsistentGroupProtocolException", m.error);
+      case "GROUP_MAX_SIZE_REACHED":
+        return this.fail("GroupMaxSizeReachedException", m.error);
       default:
         this.state = "unjoined";
         if (COORDINATOR_ERRORS.has(m.error)) this.coordinatorUnknown(m.error);

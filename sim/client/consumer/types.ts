@@ -76,6 +76,8 @@ export type ConsumerException =
   | "CommitFailedException"
   | "RebalanceInProgressException"
   | "FencedInstanceIdException"
+  | "InconsistentGroupProtocolException"
+  | "GroupMaxSizeReachedException"
   | "TimeoutException";
 
 /** Non-fatal ones the scripted application catches and carries on after. */
