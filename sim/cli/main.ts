@@ -14,6 +14,7 @@ import { formatIssues, ScenarioError, type ScenarioIssue } from "../scenario/err
 import { loadScenarioFile, parseOverride, type ScenarioOverride } from "../scenario/load.ts";
 import { formatReport, type RunReport, runScenario } from "../scenario/runner.ts";
 import { formatJmxTool, formatMetricsTable, nodeMetricsOf } from "../tools/broker-metrics.ts";
+import { clientMetricsOf, formatClientMetrics } from "../tools/client-metrics.ts";
 import { formatReplicaOffsets } from "../tools/replica-offsets.ts";
 import {
   type CommandSpec,
@@ -111,7 +112,7 @@ const DESCRIBE: CommandSpec = {
 const METRICS: CommandSpec = {
   name: "metrics",
   summary:
-    "Run a scenario up to a moment and print broker and controller metrics (Kafka's JMX names).",
+    "Run a scenario up to a moment and print broker, controller and client metrics (Kafka's names).",
   usage: "kafkasim metrics FILE [--at T] [--seed N] [--node ID]",
   minPositionals: 1,
   maxPositionals: 1,
@@ -389,7 +390,14 @@ function metricsCommand(args: ParsedArgs, io: CliIo): number {
       const input = { atUs: nowUs, nodes: nodeMetricsOf(kafka.cluster) };
       output =
         node === undefined
-          ? { stdout: formatMetricsTable(input), stderr: "", exitCode: 0 }
+          ? {
+              stdout: joinSections(
+                formatMetricsTable(input),
+                formatClientMetrics(clientMetricsOf(kafka.producers, kafka.consumers)),
+              ),
+              stderr: "",
+              exitCode: 0,
+            }
           : formatJmxTool(input, node);
     },
   });
@@ -397,6 +405,11 @@ function metricsCommand(args: ParsedArgs, io: CliIo): number {
   if (output.stderr !== "") io.stderr(output.stderr);
   if (report.boundMessage !== undefined) io.stderr(`kafkasim: ${report.boundMessage}\n`);
   return output.exitCode === 0 && report.boundMessage === undefined ? 0 : 1;
+}
+
+/** Sections of a tool's output, a blank line between those that say anything. */
+function joinSections(...sections: readonly string[]): string {
+  return sections.filter((s) => s !== "").join("\n");
 }
 
 /** Warnings never stop a run, but they are never silent either. */

@@ -167,6 +167,19 @@ describe("cli: kafkasim metrics", () => {
     expect(await main(["metrics", DEMO], bare)).toBe(2);
     expect(bare.err).toContain("has no Kafka cluster");
   });
+  it("prints the clients' metrics after the brokers': the late consumer rebalanced once", async () => {
+    const io = capture();
+    const file = "scenarios/rebalance-eager-vs-cooperative.yaml";
+    expect(await main(["metrics", file, "--at", "30s"], io)).toBe(0);
+    const table = io.out.slice(io.out.indexOf("# client metrics"));
+    expect(table).toMatch(/^METRIC +producer-1 +consumer-1 +consumer-2 +consumer-3$/m);
+    // consumer-1 and -2 joined at the start and rebalanced again when consumer-3 joined at 20 s.
+    expect(table).toMatch(/^consumer: rebalance-total +2 +2 +1$/m);
+    const sent = Number(/^producer: record-send-total +(\d+)$/m.exec(table)?.[1]);
+    // 300 records/s for 30 s, give or take the Poisson arrivals.
+    expect(sent).toBeGreaterThan(8000);
+    expect(sent).toBeLessThan(10000);
+  });
 });
 
 describe("cli: --set overrides a value of the file", () => {

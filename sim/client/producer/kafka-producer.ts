@@ -64,6 +64,7 @@ import {
 import { compressRecords } from "./compression.ts";
 import { IdempotenceState } from "./idempotence.ts";
 import { ProducerMetadata } from "./metadata.ts";
+import { ProducerMetrics, type ProducerMetricsSnapshot } from "./metrics.ts";
 import { type ProducerSettings, resolveProducerSettings } from "./producer-config.ts";
 import { Sender, type SenderHost } from "./sender.ts";
 import {
@@ -208,6 +209,7 @@ export class KafkaProducer implements Actor {
   private accumulator!: RecordAccumulator;
   private sender!: Sender;
   private metadata!: ProducerMetadata;
+  private producerMetrics!: ProducerMetrics;
   private idempotence: IdempotenceState | undefined;
   private running = false;
   /** stop() was called: no more workload records, even after a restart. */
@@ -373,6 +375,17 @@ export class KafkaProducer implements Actor {
     };
   }
 
+  /**
+   * Kafka's producer-metrics now (metrics.ts): rates per second of virtual time since this
+   * producer process started, averages and the maximum over that life.
+   */
+  metrics(): ProducerMetricsSnapshot {
+    return this.producerMetrics.snapshot(
+      this.engine.now,
+      this.settings["buffer.memory"] - this.accumulator.bufferUsedBytes,
+    );
+  }
+
   /** The producer id and epoch in use (-1 before InitProducerId or without idempotence). */
   producerIdAndEpoch(): { readonly producerId: number; readonly producerEpoch: number } {
     return {
@@ -441,12 +454,14 @@ export class KafkaProducer implements Actor {
     });
     this.idempotence = s.idempotence ? new IdempotenceState() : undefined;
     this.metadata = new ProducerMetadata(this.options.bootstrap, s["metadata.max.age.ms"] * 1000);
+    this.producerMetrics = new ProducerMetrics(this.engine.now);
     this.sender = new Sender(
       this.senderHost(),
       s,
       this.accumulator,
       this.idempotence,
       this.keepPayloads,
+      this.producerMetrics,
     );
     this.waiting = [];
     this.wake = undefined;
@@ -468,6 +483,8 @@ export class KafkaProducer implements Actor {
       this.resetLife();
     }
     this.running = true;
+    // Rates count from the process start (a first boot may come after construction).
+    this.producerMetrics.begin(this.engine.now);
     this.emit("producer.start", { client: this.id, restart: after !== undefined });
     const w = this.options.workload;
     if (w !== undefined) {
@@ -759,6 +776,8 @@ export class KafkaProducer implements Actor {
 
   private failRecord(recordId: string, record: ProducerRecord, error: string): void {
     this.counters.recordsFailedBeforeBatch++;
+    // KafkaProducer.doSend records these on the same "errors" sensor as the sender's failBatch.
+    this.producerMetrics.error(1);
     this.emit("producer.record-failed", {
       client: this.id,
       recordId,
@@ -799,6 +818,7 @@ export class KafkaProducer implements Actor {
   ): void {
     const now = this.engine.now;
     this.accumulator.release(batch);
+    if (outcome !== "acked") this.producerMetrics.error(batch.records.length);
     if (outcome === "acked") this.counters.acked++;
     else if (!batch.recorded) this.counters.expiredUnsent++;
     else if (outcome === "failed") this.counters.failed++;

@@ -42,6 +42,7 @@ import {
 import type { KafkaError } from "../../kafka/types.ts";
 import type { ProducerBatch, RecordAccumulator } from "./accumulator.ts";
 import { IdempotenceState } from "./idempotence.ts";
+import type { ProducerMetrics } from "./metrics.ts";
 import type { ProducerSettings } from "./producer-config.ts";
 
 /** Errors after which a partition's leader must be looked up again. */
@@ -105,6 +106,8 @@ interface InFlightRequest {
   readonly broker: number;
   readonly batches: ProducerBatch[];
   readonly request: ProduceRequest;
+  /** When it was drained (request-latency counts from here, as Kafka's ClientRequest). */
+  readonly drainedUs: number;
   timer: EventHandle | undefined;
   transmitted: boolean;
 }
@@ -122,6 +125,8 @@ export class Sender {
     private readonly idempotence: IdempotenceState | undefined,
     /** Put keys and values on the wire batches (scenarios that show payloads). */
     private readonly keepPayloads: boolean,
+    /** Kafka's producer-metrics, recorded where Sender.SenderMetrics records them. */
+    private readonly metrics?: ProducerMetrics,
   ) {}
 
   /** Produce requests drained and not settled. */
@@ -172,9 +177,11 @@ export class Sender {
       broker,
       batches,
       request,
+      drainedUs: now,
       timer: undefined,
       transmitted: false,
     };
+    this.metrics?.request(batches.map((b) => ({ records: b.records.length, bytes: b.wireBytes })));
     this.inFlight.set(correlationId, entry);
     this.perBroker.set(broker, (this.perBroker.get(broker) ?? 0) + 1);
     this.counters.requests++;
@@ -233,6 +240,7 @@ export class Sender {
     const entry = this.inFlight.get(m.correlationId);
     if (entry === undefined || entry.broker !== broker || !entry.transmitted) return;
     this.forget(entry);
+    this.metrics?.response(this.host.now() - entry.drainedUs);
     for (const batch of entry.batches) {
       const result = m.partitions.find(
         (p) => p.topic === batch.topic && p.partition === batch.partition,
@@ -341,6 +349,7 @@ export class Sender {
     if (METADATA_ERRORS.has(error)) this.host.requestMetadataUpdate();
     if (retry) {
       this.counters.retries++;
+      this.metrics?.retry(batch.records.length);
       this.accumulator.reenqueue(batch, now, backoffUs);
       return;
     }
