@@ -10,6 +10,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
+import { clientsBench } from "./clients.bench.ts";
 import { engineBench } from "./engine.bench.ts";
 import { infraBench } from "./infra.bench.ts";
 import { replicationBench } from "./replication.bench.ts";
@@ -52,6 +53,12 @@ export const BENCHES: readonly BenchEntry[] = [
     description:
       "3 brokers, 6 partitions RF 3, acks=all, 20 MB/s of 1 KiB records: virtual s per wall s, events/s, peak heap",
     run: (ctx) => ({ ...replicationBench(ctx) }),
+  },
+  {
+    name: "clients",
+    description:
+      "the reference workload end to end (KafkaProducer at 20 MB/s, 3 brokers, 6 partitions RF 3, acks=all, a group of 3 consumers), then a retention run (full: 10 million records): virtual s per wall s, events/s, peak heap, heap bytes per retained record",
+    run: (ctx) => clientsBench(ctx),
   },
   {
     name: "scale",
