@@ -5,7 +5,11 @@
  *
  * Which records: those of the final committed log (below the HW, at or above the log start) from
  * where the group began up to its final commit. The group began at its first OffsetReset on the
- * partition (auto.offset.reset or a seek); without one, at its first poll's offset. Control records
+ * partition (auto.offset.reset or a seek); without one, at its first poll's offset. But a group
+ * that was already reading a topic began there for its new partitions too: when a partition's
+ * first reset (not a seek) comes after the group's first delivery from that topic, every record
+ * sent to it after that delivery counts (reference S18: partitions added while the group reads,
+ * reset to latest when it finally sees them, lose what was written there meanwhile). Control records
  * never count; aborted (or still open) transactions do not count for a group that read with
  * read_committed. Records the log no longer holds (truncated, retention, compaction) are not
  * required: the other checkers speak for those.
@@ -42,6 +46,7 @@ export function checkNoSkippedRecords(history: History): Verdict {
   const violations = new ViolationList();
   const polls = groupPolls(history.polls);
   const resets = firstResets(history.resets);
+  const readingSince = firstDeliveryByGroupTopic(history.polls);
   let judged = 0;
   let required = 0;
   for (const [key, commits] of commitsByGroupTp(history.commits)) {
@@ -49,7 +54,16 @@ export function checkNoSkippedRecords(history: History): Verdict {
     const f = ctx.finalLogs.get(tpKey(last.topic, last.partition));
     if (f === undefined) continue;
     const groupPollList = polls.get(key) ?? [];
-    const from = resets.get(key)?.offset ?? groupPollList[0]?.offset ?? last.offset;
+    const reset = resets.get(key);
+    let from = reset?.offset ?? groupPollList[0]?.offset ?? last.offset;
+    const since = readingSince.get(`${last.group}|${last.topic}`);
+    if (
+      reset !== undefined &&
+      reset.strategy !== "seek" &&
+      since !== undefined &&
+      reset.atUs > since
+    )
+      from = Math.min(from, firstSentAfter(ctx, f, since) ?? from);
     judged++;
     required += judgePartition(ctx, f, last, from, groupPollList, commits, violations);
   }
@@ -154,4 +168,30 @@ function firstResets(resets: ReadonlyArray<OffsetReset>): Map<string, OffsetRese
     if (!out.has(key)) out.set(key, r);
   }
   return out;
+}
+
+/** When each group first received records of each topic (key `${group}|${topic}`). */
+function firstDeliveryByGroupTopic(polls: ReadonlyArray<PollRecord>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of polls) {
+    if (p.group === null || p.count === 0) continue;
+    const key = `${p.group}|${p.topic}`;
+    const t = out.get(key);
+    if (t === undefined || p.atUs < t) out.set(key, p.atUs);
+  }
+  return out;
+}
+
+/** The base offset of the log's first batch whose send began after `atUs`, if any. */
+function firstSentAfter(ctx: CheckContext, f: FinalLog, atUs: number): number | undefined {
+  for (
+    let b = f.log.batchFrom(f.logStartOffset);
+    b !== undefined;
+    b = f.log.batchFrom(b.baseOffset + b.count)
+  ) {
+    if (b.origin === undefined) continue;
+    const send = ctx.sends.get(b.origin);
+    if (send !== undefined && send.sentAtUs > atUs) return b.baseOffset;
+  }
+  return undefined;
 }
