@@ -348,10 +348,10 @@ function describeCommand(args: ParsedArgs, io: CliIo): number {
       if (kafka === undefined) return;
       // Internal topics (__consumer_offsets) only when asked for by name.
       const words = ["--describe", "--exclude-internal", ...topics.flatMap((t) => ["--topic", t])];
-      output = kafka.kafkaTopics(words);
+      output = kafka.runToolNow(["kafka-topics", ...words]);
       // Groups too, as kafka-consumer-groups.sh --describe --all-groups prints them.
       if (kafka.groupViews().length > 0) {
-        const groups = kafka.kafkaConsumerGroups(["--describe", "--all-groups"]);
+        const groups = kafka.runToolNow(["kafka-consumer-groups", "--describe", "--all-groups"]);
         output = {
           ...output,
           stdout: `${output.stdout}${groups.stdout}`,

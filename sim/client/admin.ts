@@ -28,9 +28,16 @@ const REQUEST_TIMEOUT_US = 30_000_000;
 const API_TIMEOUT_US = 60_000_000;
 const RETRY_BACKOFF_US = 100_000;
 
+/** What an admin call ended with: the top-level error and each item's (as AdminResponse). */
+export interface AdminResult {
+  readonly error: AdminResponseMessage["error"] | "REQUEST_TIMED_OUT";
+  readonly results: AdminResponseMessage["results"];
+}
+
 interface Pending {
   readonly id: number;
   readonly request: AdminRequest;
+  readonly onResult: ((result: AdminResult) => void) | undefined;
   readonly startedUs: number;
   voterIndex: number;
   correlationId: number;
@@ -62,17 +69,32 @@ export class AdminClient implements Actor {
     engine.register(this);
   }
 
-  /** Queues a request now; its outcome lands in the trace as `admin.result`. */
-  call(request: AdminRequest): void {
-    this.engine.schedule(0, this.id, "admin.call", { id: this.nextId++, request });
+  /** Calls waiting for their `admin.call` event, with the callbacks an event cannot carry. */
+  private readonly queued = new Map<
+    number,
+    { request: AdminRequest; onResult: ((result: AdminResult) => void) | undefined }
+  >();
+
+  /**
+   * Queues a request now; its outcome lands in the trace as `admin.result` and, when given, in
+   * `onResult` (Kafka's tools print it).
+   */
+  call(request: AdminRequest, onResult?: (result: AdminResult) => void): void {
+    const id = this.nextId++;
+    this.queued.set(id, { request, onResult });
+    this.engine.schedule(0, this.id, "admin.call", { id, request });
   }
 
   handle(event: SimEvent): void {
     const e = event as AdminEvent;
     switch (e.kind) {
       case "admin.call": {
+        const queued = this.queued.get(e.payload.id);
+        if (queued === undefined) return;
+        this.queued.delete(e.payload.id);
         const p: Pending = {
-          ...e.payload,
+          id: e.payload.id,
+          ...queued,
           startedUs: this.engine.now,
           voterIndex: 0,
           correlationId: -1,
@@ -111,6 +133,7 @@ export class AdminClient implements Actor {
         error: "REQUEST_TIMED_OUT",
         results: [],
       });
+      p.onResult?.({ error: "REQUEST_TIMED_OUT", results: [] });
       return;
     }
     const voter = this.voters[p.voterIndex % this.voters.length]!;
@@ -225,6 +248,7 @@ export class AdminClient implements Actor {
         error: m.error,
         results: m.results.map((r) => ({ name: r.name, error: r.error, message: r.message })),
       });
+      p.onResult?.({ error: m.error, results: m.results });
       return;
     }
   }

@@ -28,18 +28,12 @@ import type { Engine } from "../engine/engine.ts";
 import { Host } from "../infra/host.ts";
 import type { Network } from "../infra/network.ts";
 import { ClusterBuildError, KafkaCluster, type MachineSpec } from "../kafka/cluster.ts";
-import { configNumber, resolveBrokerConfig, resolveTopicConfig } from "../kafka/config.ts";
+import { configNumber, resolveBrokerConfig } from "../kafka/config.ts";
 import { coordinatorPartition, OFFSETS_TOPIC } from "../kafka/group/placement.ts";
 import type { MetadataImage } from "../kafka/metadata/image.ts";
-import { versionProfile } from "../kafka/version.ts";
-import {
-  type ConsumerGroupsOutput,
-  type ConsumerGroupsWorld,
-  type GroupView,
-  kafkaConsumerGroups,
-} from "../tools/kafka-consumer-groups.ts";
-import { formatDeleteRecords, parseDeleteRecords } from "../tools/kafka-delete-records.ts";
-import { describeTopics, type ToolOutput } from "../tools/kafka-topics-describe.ts";
+import type { ConsumerGroupsWorld, GroupView } from "../tools/kafka-consumer-groups.ts";
+import { findTool } from "../tools/registry.ts";
+import type { ToolContext, ToolOutput } from "../tools/tool.ts";
 import { ScenarioError } from "./errors.ts";
 import type {
   Action,
@@ -64,6 +58,8 @@ export class KafkaWorld {
   readonly producers = new Map<string, KafkaProducer>();
   /** The scenario's consumers by client id, in the file's order. */
   readonly consumers = new Map<string, KafkaConsumer>();
+  private readonly bootstrap: readonly number[];
+  private readonly clientMachine: MachineSpec;
 
   constructor(
     private readonly engine: Engine,
@@ -114,7 +110,10 @@ export class KafkaWorld {
     engine.trace.subscribe((e) => reader.observe(e));
     const bootstrap = spec.brokers.map((b) => b.id);
     const clientMachine = { ...machine, disks: machine.disks.slice(0, 1) };
+    this.bootstrap = bootstrap;
+    this.clientMachine = clientMachine;
     for (const client of scenario.clients) {
+      this.usedClientIds.add(client.id);
       if (client.type === "producer") {
         this.producers.set(
           client.id,
@@ -323,63 +322,6 @@ export class KafkaWorld {
     return this.cluster.activeImage();
   }
 
-  /** Runs `kafka-topics.sh` against the cluster now. */
-  kafkaTopics(args: readonly string[]): ToolOutput {
-    const image = this.image();
-    if (image === undefined) {
-      return {
-        stdout: "",
-        stderr:
-          "Error while executing topic command : Timed out waiting for a node assignment. Call: describeTopics\n",
-        exitCode: 1,
-      };
-    }
-    const has = (flag: string) => args.includes(flag);
-    const topics: string[] = [];
-    for (let i = 0; i < args.length; i++)
-      if (args[i] === "--topic" && args[i + 1] !== undefined) topics.push(args[i + 1]!);
-    if (has("--list")) {
-      const names = image
-        .sortedTopicNames()
-        .filter((n) => !(has("--exclude-internal") && n.startsWith("__")));
-      return { stdout: names.map((n) => `${n}\n`).join(""), stderr: "", exitCode: 0 };
-    }
-    if (!has("--describe")) {
-      return {
-        stdout: "",
-        stderr:
-          "kafkasim: this build runs kafka-topics.sh with --describe and --list; use the timeline's create-topic, alter-topic and delete-topic actions for the others\n",
-        exitCode: 1,
-      };
-    }
-    const profile = versionProfile(this.scenario.cluster!.version);
-    const brokerConfig = this.cluster.brokerConfig;
-    // --exclude-internal leaves out __consumer_offsets and the other internal topics.
-    if (topics.length === 0 && has("--exclude-internal")) {
-      topics.push(...image.sortedTopicNames().filter((n) => !n.startsWith("__")));
-      if (topics.length === 0) return { stdout: "", stderr: "", exitCode: 0 };
-    }
-    return describeTopics(image, {
-      ...(topics.length > 0 ? { topics } : {}),
-      underReplicated: has("--under-replicated-partitions"),
-      underMinIsr: has("--under-min-isr-partitions"),
-      atMinIsr: has("--at-min-isr-partitions"),
-      unavailable: has("--unavailable-partitions"),
-      topicsWithOverrides: has("--topics-with-overrides"),
-      ifExists: has("--if-exists"),
-      printElr: profile.describePrintsElr,
-      minIsrOf: (topic) =>
-        configNumber(
-          resolveTopicConfig(
-            this.scenario.cluster!.version,
-            brokerConfig,
-            image.configsOf("TOPIC", topic) ?? {},
-          ),
-          "min.insync.replicas",
-        ),
-    });
-  }
-
   /**
    * Every group as its coordinator sees it now: for each group, the broker leading the group's
    * `__consumer_offsets` partition in the metadata truth, if that broker is up and has loaded it.
@@ -444,68 +386,75 @@ export class KafkaWorld {
     };
   }
 
-  /**
-   * Runs `kafka-consumer-groups.sh` now. `--reset-offsets --execute` commits the plan through the
-   * admin path of the group's coordinator (an OffsetCommit outside the group protocol).
-   */
-  kafkaConsumerGroups(args: readonly string[]): ConsumerGroupsOutput {
-    const world = this.consumerGroupsWorld();
-    let output: ConsumerGroupsOutput;
-    try {
-      output = kafkaConsumerGroups(world, args);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      return {
-        stdout: `\nError: Executing consumer group command failed due to ${reason}\n`,
-        stderr: "",
-        exitCode: 1,
-      };
-    }
-    if (output.commit !== undefined && output.commit.length > 0) this.commitOffsets(output.commit);
-    return output;
+  /** The simulation as Kafka's tools see it (tool.ts). */
+  toolContext(): ToolContext {
+    return {
+      version: this.scenario.cluster!.version,
+      engine: this.engine,
+      network: this.network,
+      cluster: this.cluster,
+      admin: this.admin,
+      brokerConfig: this.cluster.brokerConfig,
+      bootstrap: this.bootstrap,
+      clientMachine: this.clientMachine,
+      history: this.recorder,
+      image: () => this.image(),
+      consumerGroups: () => this.consumerGroupsWorld(),
+      commitGroupOffsets: (plan) => this.commitOffsets(plan),
+      newClientId: (prefix) => {
+        let n = 1;
+        while (this.usedClientIds.has(`${prefix}-${n}`)) n++;
+        this.usedClientIds.add(`${prefix}-${n}`);
+        return `${prefix}-${n}`;
+      },
+      atRunEnd: (fn) => this.runEndHooks.push(fn),
+    };
   }
 
+  private readonly runEndHooks: Array<() => void> = [];
+  private readonly usedClientIds = new Set<string>();
+
   /**
-   * Runs `kafka-delete-records.sh` now: the offset JSON comes from the cli action's input lines;
-   * one DeleteRecords per leader (as the metadata truth has them) through the admin client.
-   * `done` gets the tool's output once every leader has answered (never, if one never does).
+   * Runs a Kafka tool now (`kafka-topics.sh ...`: the first word names it, however spelled);
+   * `done` gets its output, at once or when the cluster has answered.
    */
-  kafkaDeleteRecords(
-    args: readonly string[],
+  runTool(
+    words: readonly string[],
     input: readonly string[],
     done: (output: ToolOutput) => void,
   ): void {
-    const plan = parseDeleteRecords(args, input);
-    if (typeof plan === "string") {
-      done({ stdout: "", stderr: `${plan}\n`, exitCode: 1 });
+    const found = findTool(words[0] ?? "");
+    if ("error" in found) {
+      done({ stdout: "", stderr: `${found.error}\n`, exitCode: 1 });
       return;
     }
-    const image = this.image();
-    const results: Parameters<typeof formatDeleteRecords>[0][number][] = [];
-    const byLeader = new Map<number, Array<{ topic: string; partition: number; offset: number }>>();
-    for (const p of plan.partitions) {
-      const state = image?.partition(p.topic, p.partition);
-      if (state === undefined) {
-        results.push({ ...p, lowWatermark: -1, error: "UNKNOWN_TOPIC_OR_PARTITION" });
-      } else if (state.leader < 0) {
-        results.push({ ...p, lowWatermark: -1, error: "LEADER_NOT_AVAILABLE" });
-      } else byLeader.set(state.leader, [...(byLeader.get(state.leader) ?? []), p]);
-    }
-    let waiting = byLeader.size;
-    if (waiting === 0) {
-      done(formatDeleteRecords(results));
-      return;
-    }
-    for (const [leader, partitions] of [...byLeader.entries()].sort(([a], [b]) => a - b)) {
-      this.admin.deleteRecords(leader, partitions, (answers) => {
-        results.push(...answers);
-        if (--waiting === 0) done(formatDeleteRecords(results));
-      });
-    }
+    let answered = false;
+    found.tool(this.toolContext(), words.slice(1), input, (output) => {
+      if (answered) throw new Error(`${found.name} answered twice`);
+      answered = true;
+      done(output);
+    });
+  }
+
+  /** A tool that answers without waiting for the cluster (describe, list), run now. */
+  runToolNow(words: readonly string[]): ToolOutput {
+    let output: ToolOutput | undefined;
+    this.runTool(words, [], (o) => {
+      output = o;
+    });
+    if (output === undefined) throw new Error(`${words[0]} did not answer at once`);
+    return output;
+  }
+
+  /** The scenario ended: tools still running finish (a console consumer prints and exits). */
+  runEnded(): void {
+    for (const fn of this.runEndHooks.splice(0)) fn();
   }
 
   /** Commits a reset plan through the admin client, to each group's coordinator. */
-  private commitOffsets(plan: NonNullable<ConsumerGroupsOutput["commit"]>): void {
+  private commitOffsets(
+    plan: ReadonlyArray<{ group: string; topic: string; partition: number; offset: number }>,
+  ): void {
     const image = this.image();
     const offsets = image?.topicByName(OFFSETS_TOPIC);
     const byGroup = new Map<string, typeof plan>();

@@ -30,7 +30,6 @@ import {
 } from "../infra/hardware.ts";
 import { Host } from "../infra/host.ts";
 import { Network } from "../infra/network.ts";
-import type { ToolOutput } from "../tools/kafka-topics-describe.ts";
 import { ScenarioError, type ScenarioIssue } from "./errors.ts";
 import { KafkaWorld } from "./kafka-world.ts";
 import type {
@@ -216,45 +215,43 @@ class Director implements Actor {
 
   private runTool(command: string, input: readonly string[]): void {
     const words = command.trim().split(/\s+/);
-    const tool = (words[0] ?? "").replace(/^.*\//, "").replace(/\.sh$/, "");
     const entry = { atUs: this.engine.now, command, output: "", error: "" };
     this.record.cli.push(entry);
-    const finish = (output: ToolOutput) => {
+    const kafka = this.kafka;
+    if (kafka === undefined) {
+      entry.error = `kafkasim: ${words[0]}: Kafka's tools need a Kafka cluster (this scenario has bare hosts)\n`;
+      this.engine.trace.emit("scenario.cli", DIRECTOR_ID, { command, exitCode: 1 });
+      return;
+    }
+    // A tool that waits for the cluster fills its entry in when it answers.
+    let exitCode: number | undefined;
+    this.pendingTools.add(entry);
+    kafka.runTool(words, input, (output) => {
+      exitCode = output.exitCode;
+      this.pendingTools.delete(entry);
       entry.output = output.stdout;
       entry.error = output.stderr;
-    };
-    const kafka = this.kafka;
-    let exitCode: number;
-    if (tool === "kafka-delete-records" && kafka !== undefined) {
-      // Waits for the leaders' answers: the output is filled in when they come.
-      this.pendingTools.add(entry);
-      kafka.kafkaDeleteRecords(words.slice(1), input, (output) => {
-        this.pendingTools.delete(entry);
-        finish(output);
-      });
-      exitCode = 0;
-    } else {
-      const output =
-        tool === "kafka-topics" && kafka !== undefined
-          ? kafka.kafkaTopics(words.slice(1))
-          : tool === "kafka-consumer-groups" && kafka !== undefined
-            ? kafka.kafkaConsumerGroups(words.slice(1))
-            : {
-                stdout: "",
-                stderr: `kafkasim: ${words[0]} is not available in this build yet (kafka-topics.sh, kafka-consumer-groups.sh and kafka-delete-records.sh are)\n`,
-                exitCode: 1 as const,
-              };
-      finish(output);
-      exitCode = output.exitCode;
-    }
-    this.engine.trace.emit("scenario.cli", DIRECTOR_ID, { command, exitCode });
+      if (entry.atUs !== this.engine.now)
+        this.engine.trace.emit("scenario.cli-done", DIRECTOR_ID, {
+          command,
+          exitCode: output.exitCode,
+        });
+    });
+    this.engine.trace.emit("scenario.cli", DIRECTOR_ID, {
+      command,
+      ...(exitCode === undefined ? { waiting: true } : { exitCode }),
+    });
   }
 
   /** Tools still waiting for an answer. */
   private readonly pendingTools = new Set<{ output: string; error: string }>();
 
-  /** At the end of the run: tools that never got their answers say so. */
+  /**
+   * At the end of the run: tools still running finish as on Ctrl-C (a console consumer prints
+   * what it read); those that never got their answers say so.
+   */
   finishTools(): void {
+    this.kafka?.runEnded();
     for (const entry of this.pendingTools) {
       entry.error += "kafkasim: no answer before the end of the run\n";
     }

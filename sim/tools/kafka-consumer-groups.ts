@@ -26,7 +26,7 @@
  * ordering subtleties (groups in name order).
  */
 import { javaHashMapCapacity, javaHashOrder } from "../kafka/metadata/image.ts";
-import type { ToolOutput } from "./kafka-topics-describe.ts";
+import type { Tool, ToolOutput } from "./tool.ts";
 import { topicPartitionHash } from "./topic-partition-hash.ts";
 
 /** Classic groups' states, and KIP-848 consumer groups' (Assigning, Reconciling). */
@@ -519,3 +519,25 @@ function resetOffsets(
     ...(execute ? { commit: plan } : {}),
   };
 }
+
+/**
+ * The tool as a scenario runs it: `--reset-offsets --execute` commits the plan through the admin
+ * path of each group's coordinator (an OffsetCommit outside the group protocol).
+ */
+export const kafkaConsumerGroupsTool: Tool = (ctx, args, _input, done) => {
+  let output: ConsumerGroupsOutput;
+  try {
+    output = kafkaConsumerGroups(ctx.consumerGroups(), args);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    done({
+      stdout: `\nError: Executing consumer group command failed due to ${reason}\n`,
+      stderr: "",
+      exitCode: 1,
+    });
+    return;
+  }
+  if (output.commit !== undefined && output.commit.length > 0)
+    ctx.commitGroupOffsets(output.commit);
+  done({ stdout: output.stdout, stderr: output.stderr, exitCode: output.exitCode });
+};

@@ -17,7 +17,7 @@
 
 import { javaHashMapCapacity, javaHashOrder } from "../kafka/metadata/image.ts";
 import type { KafkaError } from "../kafka/types.ts";
-import type { ToolOutput } from "./kafka-topics-describe.ts";
+import type { Tool, ToolOutput } from "./tool.ts";
 import { topicPartitionHash } from "./topic-partition-hash.ts";
 
 export interface DeleteRecordsPlan {
@@ -112,3 +112,38 @@ export function formatDeleteRecords(
   }
   return { stdout: `${lines.join("\n")}\n`, stderr: "", exitCode: 0 };
 }
+
+/**
+ * The tool as a scenario runs it: the offset JSON comes from the cli action's input lines; one
+ * DeleteRecords per leader (as the metadata truth has them) through the admin client. Answers
+ * once every leader has (never, if one never does).
+ */
+export const kafkaDeleteRecordsTool: Tool = (ctx, args, input, done) => {
+  const plan = parseDeleteRecords(args, input);
+  if (typeof plan === "string") {
+    done({ stdout: "", stderr: `${plan}\n`, exitCode: 1 });
+    return;
+  }
+  const image = ctx.image();
+  const results: Parameters<typeof formatDeleteRecords>[0][number][] = [];
+  const byLeader = new Map<number, Array<{ topic: string; partition: number; offset: number }>>();
+  for (const p of plan.partitions) {
+    const state = image?.partition(p.topic, p.partition);
+    if (state === undefined) {
+      results.push({ ...p, lowWatermark: -1, error: "UNKNOWN_TOPIC_OR_PARTITION" });
+    } else if (state.leader < 0) {
+      results.push({ ...p, lowWatermark: -1, error: "LEADER_NOT_AVAILABLE" });
+    } else byLeader.set(state.leader, [...(byLeader.get(state.leader) ?? []), p]);
+  }
+  let waiting = byLeader.size;
+  if (waiting === 0) {
+    done(formatDeleteRecords(results));
+    return;
+  }
+  for (const [leader, partitions] of [...byLeader.entries()].sort(([a], [b]) => a - b)) {
+    ctx.admin.deleteRecords(leader, partitions, (answers) => {
+      results.push(...answers);
+      if (--waiting === 0) done(formatDeleteRecords(results));
+    });
+  }
+};

@@ -28,6 +28,7 @@ import {
   type PartitionState,
   type TopicImage,
 } from "../kafka/metadata/image.ts";
+import type { ToolOutput } from "./tool.ts";
 
 export interface DescribeTopicsOptions {
   /** --topic: exact names; all topics when absent. */
@@ -56,11 +57,7 @@ export interface DescribeTopicsOptions {
   readonly describedConfigCount?: number;
 }
 
-export interface ToolOutput {
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly exitCode: 0 | 1;
-}
+export type { ToolOutput } from "./tool.ts";
 
 const DEFAULT_DESCRIBED_CONFIG_COUNT = 40;
 
