@@ -216,3 +216,45 @@ describe("consumer: group: a committed offset deleted by retention (S19)", () =>
     expect(firstPoll?.offset).toBe(reset!.to);
   });
 });
+
+describe("consumer: auto commit waits for a stable generation", () => {
+  it("no auto commit is attempted while a rebalance is under way (ConsumerCoordinator.poll)", () => {
+    const { w } = world(6, 40);
+    // Cooperative members keep polling their partitions during a rebalance. c1 processes 200 ms
+    // a record, c2 and c3 are quick: when c3 joins, c2 polls through joins that wait for c1, past
+    // its auto-commit deadline (auto.commit.interval.ms 5000). Kafka's poll returns before the
+    // auto commit while the join is incomplete; the commit waits for a stable generation.
+    const member = (id: string, processingUsPerRecord: number) => {
+      const c = new KafkaConsumer(w.engine, w.network, {
+        clientId: id,
+        version: "4.1",
+        bootstrap: [1, 2, 3],
+        config: {
+          "group.id": "g",
+          "auto.offset.reset": "earliest",
+          "partition.assignment.strategy":
+            "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+        },
+        app: { processingUsPerRecord },
+        history: w.recorder,
+      });
+      c.subscribe(["t"]);
+      return c;
+    };
+    const cs = [member("c1", 200_000), member("c2", 100), member("c3", 100)];
+    cs[0]!.boot();
+    cs[1]!.boot();
+    w.at(20 * S, () => cs[2]!.boot());
+    w.runUntil(40 * S);
+    const auto = of(w.trace, "consumer.commit").filter((e) => e.kind === "auto");
+    expect(auto.length).toBeGreaterThanOrEqual(3);
+    // Every auto commit went to the coordinator in a stable generation: none failed client-side.
+    expect(auto.filter((e) => typeof e.exception === "string")).toEqual([]);
+    // ...while c2 did poll records during the rebalance (c1's 500-record poll outlasts the run).
+    const rejoin = of(w.trace, "consumer.rejoin-requested").find((e) => e.node === "c2")!;
+    expect(rejoin.t).toBeGreaterThan(20 * S);
+    expect(w.history().polls.some((p) => p.consumer === "c2" && p.atUs > rejoin.t + 5 * S)).toBe(
+      true,
+    );
+  });
+});

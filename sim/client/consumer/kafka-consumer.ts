@@ -828,6 +828,9 @@ export class KafkaConsumer implements Actor {
   private maybeAutoCommit(now: number): void {
     if (!this.settings.enableAutoCommit || this.group === undefined) return;
     if (now < this.nextAutoCommitUs) return;
+    // ConsumerCoordinator.poll returns before its auto commit while the join is incomplete: the
+    // commit waits (its deadline unchanged) for the next poll in a stable generation.
+    if (this.intent.kind === "subscribe" && this.group.stableGeneration() === null) return;
     this.nextAutoCommitUs = now + this.settings.autoCommitIntervalMs * 1000;
     const offsets = this.positions.allConsumed();
     if (offsets.length > 0) this.commit("auto", offsets);
