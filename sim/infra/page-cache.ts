@@ -134,6 +134,11 @@ interface FileState {
   dirtyFromPage: number;
   /** End page (exclusive) of the previous read of this file; -1 before the first read. */
   lastReadEndPage: number;
+  /**
+   * The file's name as first seen: every extent holds this one string, not the (equal) string
+   * its caller built for that write, so a log's many writes keep one copy of the path alive.
+   */
+  readonly name: string;
 }
 
 /** A heap entry is valid while its extent is alive, clean, and keyed as when pushed. */
@@ -320,7 +325,8 @@ export class PageCache {
     this.st.bytesReadFromDisk += lengthBytes;
     const a = Math.floor(offsetBytes / PAGE_SIZE_BYTES);
     const b = Math.ceil((offsetBytes + lengthBytes) / PAGE_SIZE_BYTES);
-    this.paint(this.fileState(file), file, a, b, nowUs, false);
+    const fs = this.fileState(file);
+    this.paint(fs, fs.name, a, b, nowUs, false);
     this.evictIfNeeded();
   }
 
@@ -335,7 +341,8 @@ export class PageCache {
       this.st.bytesWritten += lengthBytes;
       const a = Math.floor(offsetBytes / PAGE_SIZE_BYTES);
       const b = Math.ceil((offsetBytes + lengthBytes) / PAGE_SIZE_BYTES);
-      this.paint(this.fileState(file), file, a, b, nowUs, true);
+      const fs = this.fileState(file);
+      this.paint(fs, fs.name, a, b, nowUs, true);
       this.evictIfNeeded();
     }
     return { throttled: this.overDirtyLimit };
@@ -394,7 +401,7 @@ export class PageCache {
     const cleaned = new Map<string, Run[]>();
     const dirty: Run[] = [];
     for (const e of dirtyExtents(fs)) dirty.push([e.startPage, e.endPage]);
-    for (const run of dirty) this.clean(fs, file, run[0], run[1], cleaned);
+    for (const run of dirty) this.clean(fs, fs.name, run[0], run[1], cleaned);
     const out = this.collect(cleaned);
     this.evictIfNeeded();
     return out;
@@ -540,7 +547,14 @@ export class PageCache {
   private fileState(file: string): FileState {
     let fs = this.files.get(file);
     if (fs === undefined) {
-      fs = { extents: [], head: 0, dirtyPages: 0, dirtyFromPage: NO_DIRTY, lastReadEndPage: -1 };
+      fs = {
+        extents: [],
+        head: 0,
+        dirtyPages: 0,
+        dirtyFromPage: NO_DIRTY,
+        lastReadEndPage: -1,
+        name: file,
+      };
       this.files.set(file, fs);
     }
     return fs;
