@@ -89,6 +89,11 @@ export interface PollRecord {
   readonly origins?: ReadonlyArray<PolledBatch>;
   readonly atUs: number;
   readonly isolation: Isolation;
+  /**
+   * Which run of the consumer's process polled it (1, 2, ... after restarts). A restarted static
+   * member keeps its generation but starts again from the committed offsets.
+   */
+  readonly session?: number;
 }
 
 export interface CommitRecord {

@@ -496,6 +496,23 @@ describe("order-per-partition", () => {
     expect(v.violations.map((x) => x.anomaly)).toEqual(["skip", "nonmonotonic poll"]);
   });
 
+  it("a restarted process (a static member, same generation) starts a new sequence", () => {
+    const h = makeHistory({
+      polls: [
+        { ...poll("c", "g", 1, 0, 10, 1 * S), session: 1 },
+        { ...poll("c", "g", 1, 10, 10, 2 * S), session: 1 },
+        // Restarted: resumes from the committed offset 5 in generation 1.
+        { ...poll("c", "g", 1, 5, 10, 3 * S), session: 2 },
+        // The same in one process is going back.
+        { ...poll("d", "g", 1, 0, 10, 1 * S), session: 1 },
+        { ...poll("d", "g", 1, 5, 10, 2 * S), session: 1 },
+      ],
+    });
+    expect(checkOrderPerPartition(h).violations.map((x) => x.message)).toEqual([
+      "d (group g, generation 1) received offsets 5-14 of orders-0 at 2.000 s after reaching offset 10 at 1.000 s",
+    ]);
+  });
+
   it("holds for increasing, contiguous polls", () => {
     const h = makeHistory({
       polls: [poll("c", null, -1, 0, 5, 1 * S), poll("c", null, -1, 5, 5, 2 * S)],

@@ -1,6 +1,7 @@
 /**
  * order-per-partition (Jepsen's "nonmonotonic" and "skip"): within one assignment (consumer,
- * group, generation), each partition's polls go forward: each slice starts where the previous one
+ * group, generation, and process run: a static member restarted within its session keeps its
+ * generation but resumes from its committed offsets), each partition's polls go forward: each slice starts where the previous one
  * ended. A slice that starts earlier is nonmonotonic; one that starts later skipped offsets, which
  * is allowed only where the final log has no record for that consumer: control records (transaction
  * markers), offsets the cleaner removed (within a compacted batch, or whole batches on a compacted
@@ -30,7 +31,7 @@ export function checkOrderPerPartition(history: History): Verdict {
   const violations = new ViolationList();
   const sequences = new Map<string, PollRecord[]>();
   for (const p of sortedBy(history.polls, (a, b) => a.atUs - b.atUs)) {
-    const key = `${p.consumer}|${p.group ?? ""}|${p.generation}|${tpKey(p.topic, p.partition)}`;
+    const key = `${p.consumer}|${p.session ?? 0}|${p.group ?? ""}|${p.generation}|${tpKey(p.topic, p.partition)}`;
     const list = sequences.get(key);
     if (list === undefined) sequences.set(key, [p]);
     else list.push(p);

@@ -657,6 +657,7 @@ export class KafkaConsumer implements Actor {
       ...(slice.origins.length > 0 ? { origins: slice.origins } : {}),
       atUs: this.engine.now,
       isolation: this.settings.isolationLevel,
+      session: this.life,
     });
   }
 

@@ -21,6 +21,8 @@ export interface ConsumerPollRecord {
   readonly origins?: ReadonlyArray<{ readonly baseOffset: number; readonly sendId: string }>;
   readonly atUs: number;
   readonly isolation: "read_uncommitted" | "read_committed";
+  /** Which run of the consumer's process polled it (1, 2, ... after restarts). */
+  readonly session?: number;
 }
 
 /** An acknowledged commit of one partition (the shape of sim/check's CommitRecord). */
