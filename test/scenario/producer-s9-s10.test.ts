@@ -231,6 +231,8 @@ describe("clients: producer: blocking, timeouts and determinism", () => {
     w.runUntil(20 * S);
     const o = p.outcome(id)!;
     expect(o.status).toBe("unknown");
+    // The callback's exception is the expiry's, not the last broker timeout (Sender.failBatch).
+    expect(o.error).toBe("TimeoutException: delivery.timeout.ms expired");
     expect(o.atUs).toBeLessThanOrEqual(13 * S);
     expect(o.atUs).toBeGreaterThan(11 * S);
     const history = w.history();

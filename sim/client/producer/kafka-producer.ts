@@ -833,7 +833,14 @@ export class KafkaProducer implements Actor {
         sendId: batch.sendId,
         ...(outcome === "acked"
           ? { offset: detail.offset === -1 ? -1 : (detail.offset ?? 0) + i }
-          : { error: detail.error ?? "TimeoutException: delivery.timeout.ms expired" }),
+          : {
+              // Sender.failBatch: an expired batch fails with a TimeoutException whatever the
+              // broker said before ("Expiring N record(s) for tp: ... since batch creation").
+              error:
+                detail.expired === true || detail.error === undefined
+                  ? "TimeoutException: delivery.timeout.ms expired"
+                  : detail.error,
+            }),
         atUs: now,
       });
     }

@@ -354,7 +354,13 @@ export class Sender {
       return;
     }
     this.idempotence?.onFailed(batch);
-    this.host.settle(batch, batch.ambiguous ? "unknown" : "failed", { error });
+    // A request timer cut short at the batch's delivery deadline is Kafka's expiry of an
+    // in-flight batch (Sender.failExpiredBatches): a TimeoutException, not the broker's error.
+    const expired = error === "REQUEST_TIMED_OUT" && now >= this.deadlineOf(batch);
+    this.host.settle(batch, batch.ambiguous ? "unknown" : "failed", {
+      error,
+      ...(expired ? { expired } : {}),
+    });
   }
 
   private canRetry(
