@@ -194,11 +194,20 @@ export class Host implements Actor {
     return { ok: true, doneAtUs, hitBytes: 0, missBytes: 0 };
   }
 
-  /** Reads bytes of a file: page-cache hits are free, misses wait for the disk. */
-  read(file: string, diskIndex: number, offsetBytes: number, lengthBytes: number): IoResult {
+  /**
+   * Reads bytes of a file: page-cache hits are free, misses wait for the disk. With the file's
+   * size, readahead stops at its end (Linux never reads past EOF).
+   */
+  read(
+    file: string,
+    diskIndex: number,
+    offsetBytes: number,
+    lengthBytes: number,
+    fileSizeBytes?: number,
+  ): IoResult {
     const now = this.engine.now;
     const disk = this.placeFile(file, diskIndex);
-    const result = this.pageCache.read(now, file, offsetBytes, lengthBytes);
+    const result = this.pageCache.read(now, file, offsetBytes, lengthBytes, fileSizeBytes);
     let doneAtUs = now;
     for (const r of result.diskReads) {
       const io = disk.submit(now, {

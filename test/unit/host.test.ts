@@ -88,3 +88,21 @@ describe("infra: host: a power loss after a process crash", () => {
     expect(host.firstLostByte("log")).toBe(0);
   });
 });
+
+describe("infra: host: reads", () => {
+  it("a tailing reader of cached data reads nothing from the disk, not even readahead past EOF", () => {
+    const tail = (withSize: boolean) => {
+      const { host } = machine();
+      // A log segment of 64 KiB written and still cached; the reader follows it to its end.
+      expect(host.write("seg", 0, 0, 64 * 1024).ok).toBe(true);
+      for (let off = 0; off < 64 * 1024; off += 8 * 1024) {
+        const r = host.read("seg", 0, off, 8 * 1024, withSize ? 64 * 1024 : undefined);
+        expect(r.ok && r.missBytes).toBe(0);
+      }
+      return host.disk(0).stats.bytesRead;
+    };
+    expect(tail(true)).toBe(0);
+    // Without the file's size, the cache reads ahead into pages the file does not have.
+    expect(tail(false)).toBeGreaterThan(0);
+  });
+});

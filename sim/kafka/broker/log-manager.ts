@@ -278,7 +278,13 @@ export class LogManager {
     const segment = this.segmentContaining(ml, first.baseOffset);
     const index = firstBatchEndingAfter(segment.batches, first.baseOffset);
     const position = this.positionsOf(segment)[index]!;
-    const io = this.host.read(this.fileOf(ml, segment.baseOffset), ml.dir.index, position, bytes);
+    const io = this.host.read(
+      this.fileOf(ml, segment.baseOffset),
+      ml.dir.index,
+      position,
+      bytes,
+      segment.bytes,
+    );
     if (!io.ok) {
       ml.dir.offline = true;
       return { ok: false };
