@@ -106,3 +106,35 @@ describe("replication: failover: pre-KRaft profiles", () => {
     expect(newer).toBeLessThanOrEqual(2_000_000 + 18_000_000 + 1_000_000);
   });
 });
+
+describe("replication: failover: a fenced broker after a controller failover", () => {
+  // Broker 2 crashes at 1 s and is fenced at about 9 s; controller 4 (active from the start) dies
+  // at 12 s; broker 2 restarts at 16 s, after the new controller took over. Kafka's
+  // BrokerHeartbeatManager gives a fenced broker no valid session, so its registration is
+  // accepted at once; it must not wait out a session the new controller started at activation.
+  const { events } = run(`version: 1
+name: fenced-after-failover
+duration: 30s
+cluster: { version: "4.1", brokers: 3, controllers: 3 }
+topics:
+  - { name: t, partitions: 1, replication-factor: 3, assignment: [[1, 2, 3]] }
+timeline:
+  - { at: 1s, crash: 2 }
+  - { at: 12s, crash: 4 }
+  - { at: 16s, restart: 2 }
+`);
+
+  it("registers and unfences the restarted broker within a couple of seconds", () => {
+    expect(events.find((e) => e.type === "broker.fenced" && e.broker === 2)!.t).toBeLessThan(
+      12_000_000,
+    );
+    const leaders = events.filter((e) => e.type === "raft.leader").map((e) => e.leader);
+    expect(leaders[0]).toBe(4);
+    expect(leaders.some((l) => l !== 4)).toBe(true);
+    const unfenced = events.find(
+      (e) => e.type === "broker.unfenced" && e.broker === 2 && e.t > 16_000_000,
+    );
+    expect(unfenced).toBeDefined();
+    expect(unfenced!.t).toBeLessThan(19_000_000);
+  });
+});

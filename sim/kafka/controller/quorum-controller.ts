@@ -787,7 +787,9 @@ export class QuorumController {
     );
   }
 
+  /** BrokerHeartbeatManager.hasValidSession: a fenced broker has none, whatever its last contact. */
   private hasValidSession(id: number): boolean {
+    if (this.latest?.brokers.get(id)?.fenced !== false) return false;
     const lastUs = this.sessions.get(id);
     return lastUs !== undefined && this.hooks.now() < lastUs + this.sessionTimeoutUs();
   }
