@@ -5,9 +5,13 @@
  * NOT_CONTROLLER, a dead or unreachable one times out (`request.timeout.ms`, 30 s by default for
  * admin clients; `default.api.timeout.ms`, 60 s, bounds the whole call).
  *
+ * Group requests go to the group's coordinator instead: `deleteConsumerGroups` (DeleteGroups)
+ * retries while the coordinator moves or loads, as Kafka's admin client does.
+ *
  * Simplified: Kafka's admin client talks to any broker, which forwards controller requests in an
- * Envelope; here it goes straight to the voters. Results are traced (`admin.result`) for the
- * report and the viz.
+ * Envelope; here it goes straight to the voters. The coordinator is looked up by the caller (the
+ * leader of the group's `__consumer_offsets` partition) instead of with FindCoordinator. Results
+ * are traced (`admin.result`) for the report and the viz.
  */
 import type { Actor, Engine, EventHandle, SimEvent } from "../engine/engine.ts";
 import type { NetDelivery, Network } from "../infra/network.ts";
@@ -16,7 +20,13 @@ import {
   type DeleteRecordsResponse,
   HEADER_BYTES,
 } from "../kafka/protocol.ts";
-import type { OffsetCommitRequest, OffsetCommitResponse } from "../kafka/protocol-clients.ts";
+import type {
+  DeleteGroupsError,
+  DeleteGroupsRequest,
+  DeleteGroupsResponse,
+  OffsetCommitRequest,
+  OffsetCommitResponse,
+} from "../kafka/protocol-clients.ts";
 import type {
   AdminRequest,
   AdminRequestMessage,
@@ -44,13 +54,28 @@ interface Pending {
   timer: EventHandle | undefined;
 }
 
+/** A deleteConsumerGroups call in flight. */
+interface GroupDelete {
+  readonly id: number;
+  readonly groupId: string;
+  readonly coordinatorOf: () => number | undefined;
+  readonly onResult: (error: DeleteGroupsError | "REQUEST_TIMED_OUT") => void;
+  readonly startedUs: number;
+  correlationId: number;
+  timer: EventHandle | undefined;
+}
+
 type AdminEvent =
   | SimEvent<"admin.call", { readonly id: number; readonly request: AdminRequest }>
   | SimEvent<"admin.timeout", { readonly id: number; readonly correlationId: number }>
   | SimEvent<"admin.retry", { readonly id: number }>
+  | SimEvent<"admin.group.timeout", { readonly id: number; readonly correlationId: number }>
+  | SimEvent<"admin.group.retry", { readonly id: number }>
   | SimEvent<
       "net.message",
-      NetDelivery<AdminResponseMessage | OffsetCommitResponse | DeleteRecordsResponse>
+      NetDelivery<
+        AdminResponseMessage | OffsetCommitResponse | DeleteRecordsResponse | DeleteGroupsResponse
+      >
     >
   | SimEvent<"net.disconnect", unknown>
   | SimEvent<"process.start", unknown>;
@@ -113,10 +138,21 @@ export class AdminClient implements Actor {
         if (p !== undefined) this.send(p);
         return;
       }
+      case "admin.group.timeout": {
+        const d = this.groupDeletes.get(e.payload.id);
+        if (d === undefined || d.correlationId !== e.payload.correlationId) return;
+        return this.retryDelete(d);
+      }
+      case "admin.group.retry": {
+        const d = this.groupDeletes.get(e.payload.id);
+        if (d !== undefined) this.sendDelete(d);
+        return;
+      }
       case "net.message": {
         const m = e.payload.message;
         if (m.type === "OffsetCommitResponse") return this.onOffsetCommitResponse(m);
         if (m.type === "DeleteRecordsResponse") return this.onDeleteRecordsResponse(m);
+        if (m.type === "DeleteGroupsResponse") return this.onDeleteGroupsResponse(m);
         return this.onResponse(m);
       }
       case "net.disconnect":
@@ -225,6 +261,88 @@ export class AdminClient implements Actor {
       results: m.partitions.map((p) => ({ name: `${p.topic}-${p.partition}`, error: p.error })),
     });
     callback(m.partitions);
+  }
+
+  /**
+   * AdminClient.deleteConsumerGroups for one group: a DeleteGroups to the group's coordinator
+   * (`coordinatorOf`, asked again before every attempt). NOT_COORDINATOR,
+   * COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE and a request timeout
+   * (`request.timeout.ms`) are retried after `retry.backoff.ms` until `default.api.timeout.ms`,
+   * which ends the call with REQUEST_TIMED_OUT. `onResult` gets the group's error.
+   */
+  deleteConsumerGroups(
+    groupId: string,
+    coordinatorOf: () => number | undefined,
+    onResult: (error: DeleteGroupsError | "REQUEST_TIMED_OUT") => void,
+  ): void {
+    const d: GroupDelete = {
+      id: this.nextId++,
+      groupId,
+      coordinatorOf,
+      onResult,
+      startedUs: this.engine.now,
+      correlationId: -1,
+      timer: undefined,
+    };
+    this.groupDeletes.set(d.id, d);
+    this.sendDelete(d);
+  }
+
+  private readonly groupDeletes = new Map<number, GroupDelete>();
+
+  private sendDelete(d: GroupDelete): void {
+    if (this.engine.now - d.startedUs >= API_TIMEOUT_US)
+      return this.finishDelete(d, "REQUEST_TIMED_OUT");
+    const coordinator = d.coordinatorOf();
+    d.correlationId = this.nextCorrelation++;
+    if (coordinator === undefined) return this.retryDelete(d);
+    this.engine.trace.emit("admin.call", this.id, {
+      op: "DeleteGroups",
+      group: d.groupId,
+      to: coordinator,
+    });
+    this.network.send(this.id, String(coordinator), {
+      type: "DeleteGroupsRequest",
+      bytes: HEADER_BYTES + 8 + d.groupId.length,
+      correlationId: d.correlationId,
+      groupIds: [d.groupId],
+    } satisfies DeleteGroupsRequest);
+    d.timer = this.engine.schedule(REQUEST_TIMEOUT_US, this.id, "admin.group.timeout", {
+      id: d.id,
+      correlationId: d.correlationId,
+    });
+  }
+
+  private retryDelete(d: GroupDelete): void {
+    this.engine.cancel(d.timer);
+    d.timer = undefined;
+    d.correlationId = -1;
+    this.engine.schedule(RETRY_BACKOFF_US, this.id, "admin.group.retry", { id: d.id });
+  }
+
+  private finishDelete(d: GroupDelete, error: DeleteGroupsError | "REQUEST_TIMED_OUT"): void {
+    this.engine.cancel(d.timer);
+    this.groupDeletes.delete(d.id);
+    this.engine.trace.emit("admin.result", this.id, {
+      op: "DeleteGroups",
+      error,
+      results: [{ name: d.groupId, error }],
+    });
+    d.onResult(error);
+  }
+
+  private onDeleteGroupsResponse(m: DeleteGroupsResponse): void {
+    for (const d of this.groupDeletes.values()) {
+      if (d.correlationId !== m.correlationId) continue;
+      const error = m.results.find((r) => r.groupId === d.groupId)?.error ?? "UNKNOWN_SERVER_ERROR";
+      if (
+        error === "NOT_COORDINATOR" ||
+        error === "COORDINATOR_LOAD_IN_PROGRESS" ||
+        error === "COORDINATOR_NOT_AVAILABLE"
+      )
+        return this.retryDelete(d);
+      return this.finishDelete(d, error);
+    }
   }
 
   private onOffsetCommitResponse(m: OffsetCommitResponse): void {

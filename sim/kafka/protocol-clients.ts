@@ -284,6 +284,26 @@ export type InitProducerIdResponse = {
   readonly producerEpoch: number;
 };
 
+// ---------------------------------------------------------------- group deletion (admin)
+
+/** DeleteGroups (KIP-229, 1.1): an admin client asks a group's coordinator to delete groups. */
+export type DeleteGroupsRequest = {
+  readonly type: "DeleteGroupsRequest";
+  readonly bytes: number;
+  readonly correlationId: number;
+  readonly groupIds: readonly string[];
+};
+
+/** GROUP_NOT_EMPTY is DeleteGroups' own error: the group still has members. */
+export type DeleteGroupsError = KafkaError | "GROUP_NOT_EMPTY";
+
+export type DeleteGroupsResponse = {
+  readonly type: "DeleteGroupsResponse";
+  readonly bytes: number;
+  readonly correlationId: number;
+  readonly results: ReadonlyArray<{ readonly groupId: string; readonly error: DeleteGroupsError }>;
+};
+
 /** Requests a client sends to a group or transaction coordinator, or to any broker for a PID. */
 export type CoordinatorRequest =
   | FindCoordinatorRequest
@@ -294,7 +314,8 @@ export type CoordinatorRequest =
   | OffsetCommitRequest
   | OffsetFetchRequest
   | InitProducerIdRequest
-  | ConsumerGroupHeartbeatRequest;
+  | ConsumerGroupHeartbeatRequest
+  | DeleteGroupsRequest;
 
 export type CoordinatorResponse =
   | FindCoordinatorResponse
@@ -305,6 +326,7 @@ export type CoordinatorResponse =
   | OffsetCommitResponse
   | OffsetFetchResponse
   | InitProducerIdResponse
-  | ConsumerGroupHeartbeatResponse;
+  | ConsumerGroupHeartbeatResponse
+  | DeleteGroupsResponse;
 
 export type ClientCoordinationMessage = CoordinatorRequest | CoordinatorResponse;

@@ -21,11 +21,21 @@
  * Orders that come from Java hash maps are reproduced: members in the coordinator's HashMap order
  * of member ids (the caller passes that order), the reset plan in HashMap order of TopicPartition.
  *
+ * `--delete` (`--group G`... or `--all-groups`) hands the group ids back too: the tool wrapper sends
+ * one DeleteGroups per group to its coordinator through the admin client and prints the answers
+ * with `formatDeleteGroups` ("Deletion of requested consumer groups ('G') was successful.", or
+ * "Error: Deletion of some consumer groups failed:" with one line per group). Groups can be deleted
+ * from 1.1 (KIP-229); `--zookeeper` (the old ZooKeeper-based consumers' groups) went in 2.0.
+ *
  * Simplifies: --group takes exact ids (no regular expressions), no --from-file, --to-datetime,
- * --by-duration, --export, --delete or --delete-offsets; --list ignores --state and --type filters'
- * ordering subtleties (groups in name order).
+ * --by-duration, --export or --delete-offsets; --list ignores --state and --type filters'
+ * ordering subtleties (groups in name order); `--zookeeper` before 2.0 is refused (this
+ * simulation has no ZooKeeper-based consumers whose groups it would show).
  */
-import { javaHashMapCapacity, javaHashOrder } from "../kafka/metadata/image.ts";
+
+import { coordinatorPartition, OFFSETS_TOPIC } from "../kafka/group/placement.ts";
+import { javaHashMapCapacity, javaHashOrder, javaStringHash } from "../kafka/metadata/image.ts";
+import { type KafkaVersion, versionAtLeast } from "../kafka/version.ts";
 import type { Tool, ToolOutput } from "./tool.ts";
 import { topicPartitionHash } from "./topic-partition-hash.ts";
 
@@ -87,6 +97,8 @@ export interface ResetPlanEntry {
 export interface ConsumerGroupsOutput extends ToolOutput {
   /** --reset-offsets --execute: the offsets the caller must commit (none for a dry run). */
   readonly commit?: readonly ResetPlanEntry[];
+  /** --delete: the groups the caller must delete (the output comes from formatDeleteGroups). */
+  readonly deleteGroups?: readonly string[];
 }
 
 const MISSING = "-";
@@ -110,6 +122,7 @@ interface ParsedArgs {
 const FLAGS = new Set([
   "--list",
   "--describe",
+  "--delete",
   "--reset-offsets",
   "--members",
   "--state",
@@ -164,7 +177,9 @@ export function kafkaConsumerGroups(
   } catch (error) {
     return usage((error as Error).message);
   }
-  const actions = ["--list", "--describe", "--reset-offsets"].filter((a) => parsed.flags.has(a));
+  const actions = ["--list", "--describe", "--delete", "--reset-offsets"].filter((a) =>
+    parsed.flags.has(a),
+  );
   if (actions.length !== 1) {
     return usage(
       "Command must include exactly one action: --list, --describe, --delete, --reset-offsets, --delete-offsets",
@@ -188,6 +203,9 @@ export function kafkaConsumerGroups(
   }
   // The tool gathers groups into a TreeMap: output in group-id order.
   const sortedIds = [...new Set(groupIds)].sort();
+  if (parsed.flags.has("--delete")) {
+    return { stdout: "", stderr: "", exitCode: 0, deleteGroups: [...new Set(groupIds)] };
+  }
   if (parsed.flags.has("--reset-offsets")) return resetOffsets(world, byId, sortedIds, parsed);
   const out = { stdout: "", stderr: "" };
   const views = ["--members", "--state", "--offsets"].filter((f) => parsed.flags.has(f));
@@ -520,11 +538,99 @@ function resetOffsets(
   };
 }
 
+/** The exception Kafka's admin client raises for a DeleteGroups error, as `toString` prints it. */
+const DELETE_ERRORS: Readonly<Record<string, string>> = {
+  GROUP_NOT_EMPTY: "org.apache.kafka.common.errors.GroupNotEmptyException: The group is not empty.",
+  GROUP_ID_NOT_FOUND:
+    "org.apache.kafka.common.errors.GroupIdNotFoundException: The group id does not exist.",
+  NOT_COORDINATOR:
+    "org.apache.kafka.common.errors.NotCoordinatorException: This is not the correct coordinator.",
+  COORDINATOR_NOT_AVAILABLE:
+    "org.apache.kafka.common.errors.CoordinatorNotAvailableException: The coordinator is not available.",
+  COORDINATOR_LOAD_IN_PROGRESS:
+    "org.apache.kafka.common.errors.CoordinatorLoadInProgressException: The coordinator is loading and hence can't process requests.",
+  REQUEST_TIMED_OUT:
+    "org.apache.kafka.common.errors.TimeoutException: Timed out waiting for a node assignment. Call: deleteConsumerGroups",
+};
+
+/**
+ * `deleteGroups`' report. The groups come out in the order of the tool's Java HashMap of group
+ * ids. 1.1 and 1.x print the error's name (`GROUP_NOT_EMPTY`); 2.0 to 3.7 (Scala) the future's
+ * ExecutionException, with the successful groups as `'a', 'b'`; from 3.8 (the Java tool) the same
+ * errors, but the successful groups quoted as a whole (`'a, b'`) as its string joins do. Exit
+ * code 0 either way (the tool does not exit with an error for a failed deletion).
+ */
+export function formatDeleteGroups(
+  results: ReadonlyArray<{ groupId: string; error: string }>,
+  version: KafkaVersion,
+): ToolOutput {
+  const ordered = javaHashOrder(
+    results,
+    (r) => javaStringHash(r.groupId),
+    javaHashMapCapacity(results.length),
+  );
+  const javaTool = versionAtLeast(version, "3.8");
+  const names = (ids: readonly string[]) =>
+    javaTool || ids.length === 0 ? `'${ids.join(", ")}'` : ids.map((id) => `'${id}'`).join(", ");
+  const ok = ordered.filter((r) => r.error === "NONE").map((r) => r.groupId);
+  const failed = ordered.filter((r) => r.error !== "NONE");
+  if (failed.length === 0) {
+    return {
+      stdout: `Deletion of requested consumer groups (${names(ok)}) was successful.\n`,
+      stderr: "",
+      exitCode: 0,
+    };
+  }
+  let out = "\nError: Deletion of some consumer groups failed:\n";
+  for (const f of failed) {
+    const why = !versionAtLeast(version, "2.0")
+      ? f.error
+      : `java.util.concurrent.ExecutionException: ${DELETE_ERRORS[f.error] ?? `org.apache.kafka.common.errors.ApiException: ${f.error}`}`;
+    out += `* Group '${f.groupId}' could not be deleted due to: ${why}\n`;
+  }
+  if (ok.length > 0) {
+    // The Java tool's join puts the quotes oddly ('a'b', '); reproduced.
+    const list = javaTool ? `'${ok.join("'")}', '` : names(ok);
+    out += `\nThese consumer groups were deleted successfully: ${list}\n`;
+  }
+  return { stdout: out, stderr: "", exitCode: 0 };
+}
+
+/**
+ * `--zookeeper` as kafka-consumer-groups.sh took it: for the old ZooKeeper-based consumers' groups
+ * until 2.0, which removed it with the old consumer. An error text, or undefined when absent.
+ */
+export function consumerGroupsZookeeperError(
+  args: readonly string[],
+  version: KafkaVersion,
+): string | undefined {
+  if (!args.some((a) => a === "--zookeeper" || a.startsWith("--zookeeper="))) return undefined;
+  if (versionAtLeast(version, "2.0")) {
+    return 'Exception in thread "main" joptsimple.UnrecognizedOptionException: zookeeper is not a recognized option';
+  }
+  return "kafkasim: kafka-consumer-groups.sh --zookeeper shows the groups of the old ZooKeeper-based consumers; this simulation has none (its consumers keep their groups on a coordinator): use --bootstrap-server";
+}
+
 /**
  * The tool as a scenario runs it: `--reset-offsets --execute` commits the plan through the admin
- * path of each group's coordinator (an OffsetCommit outside the group protocol).
+ * path of each group's coordinator (an OffsetCommit outside the group protocol); `--delete` sends
+ * DeleteGroups to each group's coordinator and answers once every group has an answer.
  */
 export const kafkaConsumerGroupsTool: Tool = (ctx, args, _input, done) => {
+  const zk = consumerGroupsZookeeperError(args, ctx.version);
+  if (zk !== undefined) {
+    done({ stdout: "", stderr: `${zk}\n`, exitCode: 1 });
+    return;
+  }
+  if (args.includes("--delete") && !versionAtLeast(ctx.version, "1.1")) {
+    done({
+      stdout: "",
+      stderr:
+        "Option [delete] is only valid with [zookeeper]. Note that there's no need to delete group metadata for the new consumer as the group is deleted when the last committed offset for that group expires.\n",
+      exitCode: 1,
+    });
+    return;
+  }
   let output: ConsumerGroupsOutput;
   try {
     output = kafkaConsumerGroups(ctx.consumerGroups(), args);
@@ -535,6 +641,29 @@ export const kafkaConsumerGroupsTool: Tool = (ctx, args, _input, done) => {
       stderr: "",
       exitCode: 1,
     });
+    return;
+  }
+  if (output.deleteGroups !== undefined) {
+    const groups = output.deleteGroups;
+    const results: Array<{ groupId: string; error: string }> = [];
+    if (groups.length === 0) {
+      done(formatDeleteGroups(results, ctx.version));
+      return;
+    }
+    // The coordinator: the leader of the group's __consumer_offsets partition, now.
+    const coordinatorOf = (group: string) => () => {
+      const offsets = ctx.image()?.topicByName(OFFSETS_TOPIC);
+      if (offsets === undefined) return undefined;
+      const leader =
+        offsets.partitions[coordinatorPartition(group, offsets.partitions.length)]?.leader;
+      return leader === undefined || leader < 0 ? undefined : leader;
+    };
+    for (const group of groups) {
+      ctx.admin.deleteConsumerGroups(group, coordinatorOf(group), (error) => {
+        results.push({ groupId: group, error });
+        if (results.length === groups.length) done(formatDeleteGroups(results, ctx.version));
+      });
+    }
     return;
   }
   if (output.commit !== undefined && output.commit.length > 0)

@@ -519,6 +519,7 @@ export class Broker implements Actor {
       case "OffsetFetchRequest":
       case "InitProducerIdRequest":
       case "ConsumerGroupHeartbeatRequest":
+      case "DeleteGroupsRequest":
         // A broker no service of which answers drops the request; the client times out.
         if (running)
           for (const service of this.services) if (service.handleRequest(from, m)) return;
@@ -532,6 +533,7 @@ export class Broker implements Actor {
       case "OffsetFetchResponse":
       case "InitProducerIdResponse":
       case "ConsumerGroupHeartbeatResponse":
+      case "DeleteGroupsResponse":
         return;
       case "ProduceRequest":
         if (running) this.rm.handleProduce(from, m);

@@ -51,6 +51,9 @@ import type {
   ConsumerGroupHeartbeatRequest,
   ConsumerGroupHeartbeatResponse,
   CoordinatorRequest,
+  DeleteGroupsError,
+  DeleteGroupsRequest,
+  DeleteGroupsResponse,
   FindCoordinatorRequest,
   FindCoordinatorResponse,
   HeartbeatResponse,
@@ -237,6 +240,9 @@ export class GroupCoordinatorService implements BrokerService {
       case "ConsumerGroupHeartbeatRequest":
         this.consumerGroupHeartbeat(from, request);
         return true;
+      case "DeleteGroupsRequest":
+        this.deleteGroups(from, request);
+        return true;
       case "InitProducerIdRequest":
         return false;
     }
@@ -410,6 +416,7 @@ export class GroupCoordinatorService implements BrokerService {
       | FindCoordinatorRequest
       | { type: "InitProducerIdRequest" }
       | { type: "ConsumerGroupHeartbeatRequest" }
+      | { type: "DeleteGroupsRequest" }
     >,
   ): void {
     const ctx = this.ctx;
@@ -553,6 +560,73 @@ export class GroupCoordinatorService implements BrokerService {
         return;
       }
     }
+  }
+
+  // ------------------------------------------------------------------ DeleteGroups
+
+  /**
+   * DeleteGroups (GroupCoordinator.handleDeleteGroups / GroupCoordinatorService.deleteGroups): a
+   * group without members is removed from memory at once and its tombstones (every committed
+   * offset, the group metadata, a KIP-848 group's record) are appended to its offsets partition;
+   * the answer goes out when every append has been replicated (acks=all), as the new coordinator
+   * answers once its records are committed. A group with members is GROUP_NOT_EMPTY.
+   * Simplifies: a failed append does not restore the group in memory (Kafka's runtime reverts its
+   * uncommitted state); the next load from the log brings it back.
+   */
+  private deleteGroups(from: string, request: DeleteGroupsRequest): void {
+    const results: Array<{ groupId: string; error: DeleteGroupsError }> = [];
+    let waiting = 0;
+    let sent = false;
+    const answer = () => {
+      if (sent || waiting > 0) return;
+      sent = true;
+      this.ctx.send(from, {
+        type: "DeleteGroupsResponse",
+        bytes: HEADER_BYTES + 8 + 32 * results.length,
+        correlationId: request.correlationId,
+        results,
+      } satisfies DeleteGroupsResponse);
+    };
+    for (const groupId of request.groupIds) {
+      const entry = { groupId, error: "NONE" as DeleteGroupsError };
+      results.push(entry);
+      const partition = coordinatorPartition(groupId, this.partitionCount());
+      const owned = this.owned.get(partition);
+      if (owned === undefined) {
+        entry.error = "NOT_COORDINATOR";
+        continue;
+      }
+      if (owned.status === "loading") {
+        entry.error = "COORDINATOR_LOAD_IN_PROGRESS";
+        continue;
+      }
+      const kip848 = this.cg.has(groupId);
+      if (kip848 && this.cg.hasMembers(groupId)) {
+        entry.error = "GROUP_NOT_EMPTY";
+        continue;
+      }
+      // A KIP-848 group keeps its offsets in the classic state machine, as an Empty group.
+      const deleted = this.sm.has(groupId) || !kip848 ? this.sm.delete(groupId) : undefined;
+      if (deleted !== undefined && deleted.error !== "NONE" && !kip848) {
+        entry.error = deleted.error;
+        continue;
+      }
+      if (kip848) this.cg.unload(groupId);
+      const offsets = deleted?.error === "NONE" ? deleted.offsets : [];
+      const records = [
+        ...offsets.map((o) => ({ key: offsetKey(groupId, o.topic, o.partition), value: null })),
+        { key: groupKey(groupId), value: null },
+        ...(kip848 ? [{ key: consumerGroupKey(groupId), value: null }] : []),
+      ];
+      this.ctx.emit("group.deleted", { group: groupId, offsets: offsets.length });
+      waiting++;
+      this.append(partition, records, (error) => {
+        entry.error = mapAppendError(error);
+        waiting--;
+        answer();
+      });
+    }
+    answer();
   }
 
   // ------------------------------------------------------------------ KIP-848

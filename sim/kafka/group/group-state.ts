@@ -983,6 +983,27 @@ export class GroupStateMachine {
     this.groups.delete(groupId);
   }
 
+  /**
+   * DeleteGroups (KIP-229): only a group without members can go (GROUP_NOT_EMPTY otherwise; an
+   * unknown or Dead group is GROUP_ID_NOT_FOUND). The group turns Dead and leaves memory at once;
+   * the caller writes the tombstones of its metadata and of the offsets returned here.
+   */
+  delete(
+    groupId: string,
+  ):
+    | { readonly error: "NONE"; readonly offsets: readonly TopicPartition[] }
+    | { readonly error: "GROUP_NOT_EMPTY" | "GROUP_ID_NOT_FOUND" } {
+    const group = this.groups.get(groupId);
+    if (group === undefined || group.state === "Dead") return { error: "GROUP_ID_NOT_FOUND" };
+    if (group.state !== "Empty" || group.members.size > 0) return { error: "GROUP_NOT_EMPTY" };
+    const offsets = sortedOffsets(group);
+    for (const handle of group.pending.values()) this.env.cancel(handle);
+    if (group.join !== undefined) this.env.cancel(group.join.handle);
+    this.transition(group, "Dead", "deleted");
+    this.groups.delete(groupId);
+    return { error: "NONE", offsets };
+  }
+
   groupIds(): string[] {
     return [...this.groups.keys()].sort();
   }
