@@ -143,15 +143,21 @@ const METRICS: CommandSpec = {
 const LIST: CommandSpec = {
   name: "list",
   summary: "List the bundled scenarios with a one-line summary each.",
-  usage: "kafkasim list",
+  usage: "kafkasim list [--json]",
   minPositionals: 0,
   maxPositionals: 0,
-  options: [],
+  options: [
+    {
+      name: "json",
+      takes: "flag",
+      describe: "print one JSON array of {file, name, summary} (or {file, error})",
+    },
+  ],
 };
 
 const BENCH: CommandSpec = {
   name: "bench",
-  summary: "Run the benchmarks (same as npm run bench).",
+  summary: "Run the benchmarks (same as npm run bench), in a child process.",
   usage: "kafkasim bench [--json] [--short] [--only NAME]",
   minPositionals: 0,
   maxPositionals: 0,
@@ -235,13 +241,9 @@ export async function main(argv: readonly string[], io: CliIo = nodeIo()): Promi
       case "metrics":
         return metricsCommand(args, io);
       case "list":
-        return listCommand(io);
-      case "bench": {
-        const bench = (await import("../../bench/run.ts")) as {
-          main(argv: string[]): Promise<number>;
-        };
-        return bench.main(rest);
-      }
+        return listCommand(args, io);
+      case "bench":
+        return benchCommand(rest, io);
     }
     return 2;
   } catch (error) {
@@ -292,18 +294,19 @@ function runCommand(args: ParsedArgs, io: CliIo): number {
   const quiet = args.flags.has("quiet");
   const tracePath = args.values.get("trace")?.[0];
 
-  const bar =
-    !json && !quiet && io.stderrIsTTY && io.wallClockMs !== undefined
-      ? new ProgressBar(io.stderr, io.wallClockMs, io.columns ?? 80)
-      : undefined;
+  const bar = progressBar(io, json || quiet);
   const traceLines: string[] = [];
-  const report: RunReport = runScenario(scenario, {
-    seed,
-    untilUs,
-    onTraceLine: tracePath === undefined ? undefined : (line) => traceLines.push(line),
-    onProgress: bar === undefined ? undefined : (p) => bar.update(p.timeUs, p.endUs, p.events),
-  });
-  bar?.finish();
+  let report: RunReport;
+  try {
+    report = runScenario(scenario, {
+      seed,
+      untilUs,
+      onTraceLine: tracePath === undefined ? undefined : (line) => traceLines.push(line),
+      onProgress: bar === undefined ? undefined : (p) => bar.update(p.timeUs, p.endUs, p.events),
+    });
+  } finally {
+    bar?.finish();
+  }
   if (tracePath !== undefined) {
     (io.writeFile ?? writeLinesToFile)(tracePath, traceLines);
   }
@@ -316,6 +319,32 @@ function runCommand(args: ParsedArgs, io: CliIo): number {
   } else io.stdout(formatReport(report));
   if (report.boundMessage !== undefined) io.stderr(`kafkasim: ${report.boundMessage}\n`);
   return report.results.ok ? 0 : 1;
+}
+
+/**
+ * The progress bar for a run, when it may be shown: stderr is a terminal, the wall clock was
+ * given (the bin script gives it), and the output is not meant for a program (--json, --quiet).
+ */
+function progressBar(io: CliIo, machineOutput: boolean): ProgressBar | undefined {
+  if (machineOutput || !io.stderrIsTTY || io.wallClockMs === undefined) return undefined;
+  return new ProgressBar(io.stderr, io.wallClockMs, io.columns ?? 80);
+}
+
+/** Runs a scenario for describe/metrics with the progress bar (their output is on stdout). */
+function runWithProgress(
+  io: CliIo,
+  scenario: Parameters<typeof runScenario>[0],
+  options: Parameters<typeof runScenario>[1] & object,
+): RunReport {
+  const bar = progressBar(io, false);
+  try {
+    return runScenario(scenario, {
+      ...options,
+      ...(bar === undefined ? {} : { onProgress: (p) => bar.update(p.timeUs, p.endUs, p.events) }),
+    });
+  } finally {
+    bar?.finish();
+  }
 }
 
 function writeLinesToFile(path: string, lines: Iterable<string>): void {
@@ -341,7 +370,7 @@ function describeCommand(args: ParsedArgs, io: CliIo): number {
   const untilUs = atRaw === undefined ? undefined : parseDurationArg("--at", atRaw);
   const topics = args.values.get("topic") ?? [];
   let output = { stdout: "", stderr: "", exitCode: 0 as 0 | 1 };
-  const report = runScenario(scenario, {
+  const report = runWithProgress(io, scenario, {
     seed: intOption(args, "seed", 0, 2 ** 31 - 1),
     untilUs,
     atEnd: ({ kafka, nowUs }) => {
@@ -382,7 +411,7 @@ function metricsCommand(args: ParsedArgs, io: CliIo): number {
   const untilUs = atRaw === undefined ? undefined : parseDurationArg("--at", atRaw);
   const node = args.values.get("node")?.[0];
   let output = { stdout: "", stderr: "", exitCode: 0 as 0 | 1 };
-  const report = runScenario(scenario, {
+  const report = runWithProgress(io, scenario, {
     seed: intOption(args, "seed", 0, 2 ** 31 - 1),
     untilUs,
     atEnd: ({ kafka, nowUs }) => {
@@ -433,22 +462,93 @@ function validateCommand(args: ParsedArgs, io: CliIo): number {
   return failed > 0 ? 2 : 0;
 }
 
-function listCommand(io: CliIo): number {
-  const dir = join(repoRoot, "scenarios");
-  const files = readdirSync(dir)
+/** The bundled scenarios: scenarios/*.yaml, *.yml and *.json except the schema, by file name. */
+export function bundledScenarioFiles(dir = join(repoRoot, "scenarios")): string[] {
+  return readdirSync(dir)
     .filter((f) => /\.(ya?ml|json)$/.test(f) && f !== "schema.json")
-    .sort();
-  for (const f of files) {
-    const path = join(dir, f);
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Abbreviations whose period does not end a sentence. */
+const NOT_SENTENCE_ENDS = /(?:^|\s)(?:e\.g|i\.e|etc|vs|cf|approx|incl)\.$/i;
+
+/**
+ * The first sentence of a description, on one line: up to the first `.`, `?` or `!` that is
+ * followed by a space or the end (so `kafka-topics.sh` and `4.1` stay whole), at most `max`
+ * characters.
+ */
+export function firstSentence(text: string, max = 160): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  let end = flat.length;
+  for (let i = 0; i < flat.length; i++) {
+    const c = flat[i];
+    if ((c !== "." && c !== "?" && c !== "!") || (i + 1 < flat.length && flat[i + 1] !== " "))
+      continue;
+    if (c === "." && NOT_SENTENCE_ENDS.test(flat.slice(0, i + 1))) continue;
+    end = i + 1;
+    break;
+  }
+  const sentence = flat.slice(0, end);
+  return sentence.length <= max ? sentence : `${sentence.slice(0, max - 1).trimEnd()}…`;
+}
+
+type ListEntry = { file: string; name: string; summary: string } | { file: string; error: string };
+
+function listCommand(args: ParsedArgs, io: CliIo): number {
+  const entries: ListEntry[] = bundledScenarioFiles().map((path) => {
+    const file = relative(process.cwd(), path);
     try {
       const s = loadScenarioFile(path);
-      io.stdout(`${relative(process.cwd(), path).padEnd(40)} ${s.name}\n`);
+      return { file, name: s.name, summary: firstSentence(s.description) };
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
-      io.stdout(
-        `${relative(process.cwd(), path).padEnd(40)} (invalid: ${error.issues.length} problem(s))\n`,
-      );
+      const n = error.issues.length;
+      return {
+        file,
+        error: `invalid: ${n} problem${n === 1 ? "" : "s"} (kafkasim validate ${file})`,
+      };
     }
+  });
+  if (args.flags.has("json")) {
+    io.stdout(`${JSON.stringify(entries)}\n`);
+    return 0;
+  }
+  const width = Math.max(0, ...entries.map((e) => e.file.length));
+  for (const e of entries) {
+    const text =
+      "error" in e ? `(${e.error})` : e.summary === "" ? e.name : `${e.name} — ${e.summary}`;
+    io.stdout(`${e.file.padEnd(width)}  ${text}\n`);
   }
   return 0;
+}
+
+/**
+ * `kafkasim bench`: bench/run.ts in a child process through tsx (sim/ never imports bench/), its
+ * output passed through as it comes; the exit code is the child's.
+ */
+async function benchCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { spawn } = await import("node:child_process");
+  const { createRequire } = await import("node:module");
+  let tsxCli: string;
+  try {
+    tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
+  } catch {
+    io.stderr("kafkasim: bench needs the tsx package (npm install)\n");
+    return 1;
+  }
+  const script = join(repoRoot, "bench", "run.ts");
+  return new Promise<number>((done) => {
+    const child = spawn(process.execPath, [tsxCli, script, ...argv], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.on("data", (chunk: Buffer) => io.stdout(chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => io.stderr(chunk.toString()));
+    child.on("error", (error) => {
+      io.stderr(`kafkasim: cannot start the benchmarks: ${error.message}\n`);
+      done(1);
+    });
+    child.on("close", (code) => done(code ?? 1));
+  });
 }

@@ -1,7 +1,8 @@
 /**
  * A progress bar on stderr for long runs: shown only once a run has taken more than a second of
- * wall time, redrawn at most ten times a second, erased when the run ends. The wall clock is
- * injected, so this file reads no clock itself.
+ * wall time, redrawn at most ten times a second, kept to one terminal line, erased when the run
+ * ends. The CLI shows it only when stderr is a TTY and never with --json or --quiet. The wall
+ * clock is injected, so this file reads no clock itself.
  */
 import { formatDurationUs } from "./time-arg.ts";
 
@@ -31,11 +32,18 @@ export class ProgressBar {
     const label = ` ${formatDurationUs(timeUs)} / ${formatDurationUs(endUs)}  ${events} events  ${speed.toFixed(1)}x`;
     const width = Math.max(10, Math.min(40, this.columns - label.length - 4));
     const filled = Math.round(fraction * width);
-    this.write(`\r[${"#".repeat(filled)}${"-".repeat(width - filled)}]${label}\x1b[K`);
+    // One terminal line at most: a wrapped line could not be redrawn in place with \r.
+    const line = `[${"#".repeat(filled)}${"-".repeat(width - filled)}]${label}`.slice(
+      0,
+      Math.max(1, this.columns - 1),
+    );
+    this.write(`\r${line}\x1b[K`);
     this.drawn = true;
   }
 
+  /** Erases the bar if it was drawn; safe to call more than once. */
   finish(): void {
     if (this.drawn) this.write("\r\x1b[K");
+    this.drawn = false;
   }
 }

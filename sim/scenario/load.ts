@@ -17,10 +17,12 @@
  * a run means (a config the chosen version does not have, min.insync.replicas above the
  * replication factor) are warnings: located like errors, returned in `Scenario.warnings`.
  *
- * Simplified: presets are not expanded (the name is kept for the runner); topic names are not
- * checked against the topics defined (Kafka may auto-create them); checks across fields use the
- * file alone (a topic's replication factor is compared with every broker, whatever is down at
- * the time; `alter-config` values are checked one by one, not against the topic they change).
+ * A `cluster.preset` (presets.ts) is expanded here: its keys under the file's, then checked as one.
+ *
+ * Simplified: topic names are not checked against the topics defined (Kafka may auto-create
+ * them); checks across fields use the file alone (a topic's replication factor is compared with
+ * every broker, whatever is down at the time; `alter-config` values are checked one by one, not
+ * against the topic they change).
  */
 import { readFileSync } from "node:fs";
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
@@ -56,6 +58,7 @@ import {
   type ScenarioIssue,
   translateAjvErrors,
 } from "./errors.ts";
+import { clusterPreset } from "./presets.ts";
 import {
   ACTION_KEYS,
   type Arrival,
@@ -176,7 +179,7 @@ export type ControllerSpec =
   | { kind: "zookeeper"; nodes: string[] };
 
 export interface ClusterSpec {
-  /** A named topology, not yet expanded: the keys given here override it. */
+  /** The preset named in the file (presets.ts), already expanded into the fields below. */
   preset: string | null;
   version: VersionProfile;
   mode: ClusterMode;
@@ -1396,10 +1399,12 @@ class Normalizer {
   private clusterSpec(): ClusterSpec | null {
     const raw: RawCluster | undefined = this.raw.cluster;
     if (raw === undefined && this.raw.hosts !== undefined) return null;
-    const c: RawCluster = raw ?? {};
     const segments: Segs = ["cluster"];
+    const c: RawCluster = this.withPreset(raw ?? {}, segments);
     const version = this.versionProfile(c.version, [...segments, "version"]);
-    const mode = this.clusterMode(version, c.mode, [...segments, "mode"]);
+    const mode =
+      this.presetMode(c, version, segments) ??
+      this.clusterMode(version, c.mode, [...segments, "mode"]);
     const brokers = this.brokers(c.brokers, [...segments, "brokers"]);
     for (const b of brokers) this.addNode(b.node, "broker", [...segments, "brokers"]);
     const controllers = this.controllers(mode, brokers, c.controllers, [
@@ -1433,6 +1438,81 @@ class Normalizer {
       },
       config,
     };
+  }
+
+  /**
+   * The file's `cluster` over its preset's keys (presets.ts): each key the file gives wins, and
+   * `config` is merged key by key. Configs of the preset that the version does not have are left
+   * out (a 0.10 cluster has no transaction log to replicate).
+   */
+  private withPreset(c: RawCluster, segments: Segs): RawCluster {
+    if (c.preset === undefined) return c;
+    const preset = clusterPreset(c.preset);
+    // An unknown name was reported by the schema, with the nearest one.
+    if (preset === undefined) return c;
+    const versionText = c.version ?? preset.version ?? undefined;
+    const outcome =
+      versionText === undefined
+        ? undefined
+        : versionProblem(versionText, this.file.scalarSource([...segments, "version"]));
+    const version = outcome?.ok === true ? outcome.version : DEFAULT_VERSION;
+    const presetConfig = Object.fromEntries(
+      Object.entries(preset.config).filter(([key, value]) => {
+        const result = validateConfig("broker", version, key, value);
+        return result.ok && result.warning === undefined;
+      }),
+    );
+    const merged: RawCluster = {
+      ...(preset.version === null ? {} : { version: preset.version }),
+      mode: preset.mode,
+      brokers: preset.brokers,
+      controllers: preset.controllers,
+      ...c,
+    };
+    if (c.config !== undefined || Object.keys(presetConfig).length > 0) {
+      merged.config = { ...presetConfig, ...(c.config ?? {}) };
+    }
+    return merged;
+  }
+
+  /**
+   * A preset whose metadata mode the version does not have (a ZooKeeper preset on Kafka 4.0 or
+   * later, a KRaft preset before 3.3): one located error at the preset naming one that fits, and
+   * the rest is checked in the version's own mode. Null when there is nothing to say.
+   */
+  private presetMode(c: RawCluster, version: VersionProfile, segments: Segs): ClusterMode | null {
+    const preset = c.preset === undefined ? undefined : clusterPreset(c.preset);
+    if (preset === undefined || c.mode !== preset.mode) return null;
+    const profile = versionProfile(version);
+    if (profile.modes.includes(preset.mode)) return null;
+    // The preset's controllers belong to its own mode; the file's, if any, still count.
+    if (this.raw.cluster?.controllers === undefined) delete c.controllers;
+    // A version the loader could not read has its own message already.
+    const written = c.version === undefined ? undefined : versionProblem(c.version, undefined);
+    if (written !== undefined && !written.ok) return profile.defaultMode;
+    if (preset.mode === "zookeeper") {
+      const kraft = preset.kraftEquivalent ?? "kraft-combined";
+      const single = preset.brokers === 1 ? " with `brokers: 1`" : "";
+      this.report(
+        [...segments, "preset"],
+        `ZooKeeper mode ended with Kafka 4.0 (KRaft only from then on): the preset \`${preset.name}\` ` +
+          `runs ZooKeeper and needs version "3.9" or older (got "${version}"); for Kafka ` +
+          `${version} use a KRaft preset: \`${kraft}\`${single}`,
+        kraft,
+      );
+    } else {
+      const zk =
+        preset.name === "kraft-dedicated-controllers"
+          ? "zk-multiple-kafka-multiple"
+          : "zk-single-kafka-multiple";
+      this.report(
+        [...segments, "preset"],
+        `the preset \`${preset.name}\` runs KRaft, which the simulator offers from "3.3" on ` +
+          `(got "${version}"): use a ZooKeeper preset such as \`${zk}\``,
+        zk,
+      );
+    }
+    return profile.defaultMode;
   }
 
   private versionProfile(raw: string | number | undefined, segments: Segs): VersionProfile {

@@ -7,7 +7,8 @@
  * located error instead of being run half-way. Producers run (on the SyntheticProducer, see
  * kafka-world.ts); consumers, keyed workloads and the checkers that read consumers' polls do not
  * yet. At the end of a run with a cluster, the producer-side checkers judge the history and every
- * verdict goes into `results.checks`; a `check` expectation decides `ok`.
+ * verdict goes into `results.checks`; a `check` expectation decides `ok`. Last, the liveness
+ * report (liveness.ts) says whether the world converged after the last fault, and why not.
  */
 
 import type { CheckerName } from "../check/checkers/common.ts";
@@ -32,6 +33,7 @@ import { Host } from "../infra/host.ts";
 import { Network } from "../infra/network.ts";
 import { ScenarioError, type ScenarioIssue } from "./errors.ts";
 import { KafkaWorld } from "./kafka-world.ts";
+import { type LivenessResult, livenessOf } from "./liveness.ts";
 import type {
   Action,
   CheckExpectation,
@@ -82,6 +84,8 @@ export interface RunResults {
   checks: Array<{ name: string; holds: boolean; detail: string }>;
   expectations: Array<{ what: string; ok: boolean }>;
   cli: Array<{ atUs: number; command: string; output: string; error: string }>;
+  /** After the last fault: has the cluster converged, and if not, why (liveness.ts). */
+  liveness: LivenessResult;
   ok: boolean;
 }
 
@@ -584,6 +588,15 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     }
   }
   const broken = engine.validate();
+  // Read-only: the liveness report schedules nothing, so the traceHash is the run's.
+  const liveness = livenessOf({
+    scenario,
+    network,
+    hosts,
+    kafka,
+    unfinishedTransfers: story.transferSummaries().filter((t) => t.doneUs === null),
+    nowUs: engine.now,
+  });
   const results: RunResults = {
     name: scenario.name,
     seed,
@@ -593,6 +606,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     checks: [...checks, ...broken.map((b) => ({ name: b.name, holds: false, detail: b.message }))],
     expectations: record.expectations,
     cli: record.cli,
+    liveness,
     ok:
       boundMessage === undefined &&
       broken.length === 0 &&
@@ -923,12 +937,25 @@ export function formatReport(report: RunReport): string {
     for (const c of r.checks)
       out.push(`  ${c.holds ? "ok  " : "FAIL"} ${c.name}: ${clip(c.detail, 240)}`);
   }
+  out.push("", ...formatLiveness(r.liveness, r.virtualTimeUs));
   out.push(
     "",
     `${r.ok ? "ok" : "FAILED"} · virtual time ${formatSeconds(r.virtualTimeUs)} · ${r.events} events · ${report.traceEvents} trace events · traceHash ${r.traceHash}`,
     "",
   );
   return out.join("\n");
+}
+
+/** The report's Liveness section: converged, or what is pending and why. */
+export function formatLiveness(l: LivenessResult, endUs: number): string[] {
+  const phase =
+    l.sinceUs === 0
+      ? "no faults: the whole run"
+      : `from the last fault at ${formatSeconds(l.sinceUs)}: ${formatSeconds(endUs - l.sinceUs)} to converge`;
+  if (l.converged) return [`Liveness (${phase})`, "  converged: nothing pending"];
+  const out = [`Liveness (${phase})`, `  not converged: ${l.pending.length} pending`];
+  for (const p of l.pending) out.push(`  - ${clip(p, 240)}`);
+  return out;
 }
 
 function wrap(text: string, width: number): string[] {

@@ -18,6 +18,7 @@
  */
 import { type Static, type TOptional, type TSchema, Type } from "@sinclair/typebox";
 import { DEFAULT_VERSION, KAFKA_VERSIONS, type KafkaVersion } from "../kafka/version.ts";
+import { CLUSTER_PRESETS, PRESET_NAMES } from "./presets.ts";
 import {
   BANDWIDTH_PATTERN,
   BYTE_RATE_PATTERN,
@@ -249,10 +250,12 @@ const BrokerEntry = Obj(
 const Cluster = Obj(
   {
     preset: Opt(
-      Type.String({
-        minLength: 1,
-        description: "A named topology whose keys the rest of `cluster` overrides.",
-      }),
+      StringEnum(
+        PRESET_NAMES,
+        "A named topology whose keys the rest of `cluster` overrides: " +
+          PRESET_NAMES.map((n) => `${n} (${CLUSTER_PRESETS[n].summary})`).join("; ") +
+          ".",
+      ),
     ),
     version: Opt(
       Type.Union([StringEnum(VERSION_PROFILES, "A Kafka version profile."), Type.Number()], {

@@ -40,6 +40,7 @@ describe("cli: kafkasim run", () => {
       "checks",
       "expectations",
       "cli",
+      "liveness",
       "ok",
     ]);
     expect(results.seed).toBe(7);
