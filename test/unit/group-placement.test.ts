@@ -61,3 +61,25 @@ describe("groups: placement: coordinator broker", () => {
     expect(coordinatorBroker(image, "a", 50)).toBe(3);
   });
 });
+
+describe("metadata: image: configs", () => {
+  it("reading a resource's configs never adds it; a topic's configs follow its ConfigRecords", () => {
+    const image = new MetadataImage();
+    expect(image.configsOf("TOPIC", "t")).toEqual({});
+    expect(Object.isFrozen(image.configsOf("BROKER", "7"))).toBe(true);
+    image.apply({ type: "TopicRecord", name: "t", topicId: "t-id-0000000000000000" });
+    const shared = image.topicByName("t")!.configs;
+    image.apply({
+      type: "ConfigRecord",
+      resourceType: "TOPIC",
+      resourceName: "t",
+      name: "retention.ms",
+      value: "1000",
+    });
+    expect(image.configsOf("TOPIC", "t")).toEqual({ "retention.ms": "1000" });
+    expect(shared).toEqual({ "retention.ms": "1000" });
+    // A read of a broker's configs left nothing behind for a clone to copy.
+    expect(image.clone().configsOf("BROKER", "7")).toEqual({});
+    expect(Object.isFrozen(image.clone().configsOf("BROKER", "7"))).toBe(true);
+  });
+});

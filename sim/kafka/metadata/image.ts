@@ -27,6 +27,8 @@ import { assert } from "../../engine/assert.ts";
 import type { BrokerId, KafkaError } from "../types.ts";
 
 /** Kafka's `LeaderConstants.NO_LEADER`. */
+
+const NO_CONFIGS: Readonly<Record<string, string>> = Object.freeze({});
 export const NO_LEADER = -1;
 
 /** KIP-704: a leader elected uncleanly is RECOVERING until it confirms recovery (AlterPartition). */
@@ -263,7 +265,7 @@ export class MetadataImage {
         return;
       }
       case "ConfigRecord": {
-        const entries = this.configsOf(record.resourceType, record.resourceName);
+        const entries = this.mutableConfigsOf(record.resourceType, record.resourceName);
         if (record.value === null) delete entries[record.name];
         else entries[record.name] = record.value;
         return;
@@ -283,7 +285,7 @@ export class MetadataImage {
         name: topic.name,
         topicId: topic.topicId,
         partitions: topic.partitions.map(clonePartition),
-        configs: copy.configsOf("TOPIC", topic.name),
+        configs: copy.mutableConfigsOf("TOPIC", topic.name),
       });
       copy.topicIdsByName.set(topic.name, topicId);
     }
@@ -314,8 +316,19 @@ export class MetadataImage {
     return broker?.registered === true && !broker.fenced && !broker.inControlledShutdown;
   }
 
-  /** Config entries of a resource (created empty on first use; the object stays shared). */
+  /**
+   * Config entries of a resource, read-only: a resource without any is answered with an empty
+   * object and left absent (a tool's read never changes the image).
+   */
   configsOf(
+    resourceType: ConfigRecord["resourceType"],
+    resourceName: string,
+  ): Readonly<Record<string, string>> {
+    return this.configsByResource.get(configKey(resourceType, resourceName)) ?? NO_CONFIGS;
+  }
+
+  /** Config entries of a resource to change (created empty on first use; the object stays shared). */
+  private mutableConfigsOf(
     resourceType: ConfigRecord["resourceType"],
     resourceName: string,
   ): Record<string, string> {
@@ -356,7 +369,7 @@ export class MetadataImage {
       name: record.name,
       topicId: record.topicId,
       partitions: [],
-      configs: this.configsOf("TOPIC", record.name),
+      configs: this.mutableConfigsOf("TOPIC", record.name),
     });
     this.topicIdsByName.set(record.name, record.topicId);
   }
