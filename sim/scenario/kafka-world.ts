@@ -524,6 +524,8 @@ export class KafkaWorld {
     if (e.isr !== null) wanted.push(`isr [${e.isr.join(",")}]`);
     if (e.elr !== null) wanted.push(`elr [${e.elr.join(",")}]`);
     if (e.replicas !== null) wanted.push(`replicas [${e.replicas.join(",")}]`);
+    if (e.highWatermark !== null) wanted.push(`high watermark ${e.highWatermark}`);
+    if (e.logStartOffset !== null) wanted.push(`log start offset ${e.logStartOffset}`);
     const at = e.atUs === "end" ? "at the end" : `at ${(e.atUs / 1_000_000).toFixed(3)} s`;
     const what = `${at}: ${tp} ${wanted.join(", ")}`;
     const image = this.image();
@@ -543,10 +545,38 @@ export class KafkaWorld {
       problems.push(`isr is [${state.isr.join(",")}]`);
     if (e.elr !== null && !sameSet(e.elr, state.elr))
       problems.push(`elr is [${state.elr.join(",")}]`);
-    if (e.replicas !== null && !sameSet(e.replicas, state.replicas))
+    // Replicas in assignment order (the first is the preferred leader); isr and elr as sets.
+    if (
+      e.replicas !== null &&
+      (e.replicas.length !== state.replicas.length ||
+        e.replicas.some((r, i) => state.replicas[i] !== r))
+    )
       problems.push(`replicas are [${state.replicas.join(",")}]`);
-    if (e.highWatermark !== null)
-      problems.push("high-watermark expectations need the clients issue's consumers (not checked)");
+    if (e.highWatermark !== null || e.logStartOffset !== null) {
+      // The leader's own offsets (a follower learns the HW one fetch later).
+      const leader = state.leader >= 0 ? this.cluster.brokers.get(state.leader) : undefined;
+      const host = leader === undefined ? undefined : this.cluster.hosts.get(String(state.leader));
+      const mine =
+        leader === undefined || host?.isUp !== true
+          ? undefined
+          : leader
+              .snapshot()
+              .partitions.find(
+                (p) => p.topic === e.topic && p.partition === e.partition && p.role === "leader",
+              );
+      if (mine === undefined) {
+        problems.push(
+          state.leader < 0
+            ? "no leader to read offsets from"
+            : `leader ${state.leader} is down: offsets unknown`,
+        );
+      } else {
+        if (e.highWatermark !== null && mine.hw !== e.highWatermark)
+          problems.push(`high watermark is ${mine.hw}`);
+        if (e.logStartOffset !== null && mine.logStartOffset !== e.logStartOffset)
+          problems.push(`log start offset is ${mine.logStartOffset}`);
+      }
+    }
     return {
       what: problems.length === 0 ? what : `${what}; but ${problems.join(", ")}`,
       ok: problems.length === 0,

@@ -260,6 +260,7 @@ export interface PartitionExpectation {
   elr: number[] | null;
   replicas: number[] | null;
   highWatermark: number | null;
+  logStartOffset: number | null;
   source: SourceLocation;
 }
 
@@ -2235,6 +2236,7 @@ class Normalizer {
       elr: ids("elr"),
       replicas: ids("replicas"),
       highWatermark: raw["high-watermark"] ?? null,
+      logStartOffset: raw["log-start-offset"] ?? null,
       source,
     };
   }

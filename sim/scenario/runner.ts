@@ -379,8 +379,18 @@ function checkSupported(scenario: Scenario): void {
   const issues: ScenarioIssue[] = [];
   const hasCluster = scenario.cluster !== null;
   const producers = scenario.clients.filter((c) => c.type === "producer");
+  const stopped = new Set<string>();
   for (const entry of scenario.timeline) {
     const a = entry.action;
+    if (a.kind === "stop") stopped.add(a.client);
+    if (a.kind === "start" && stopped.has(a.client)) {
+      issues.push({
+        ...entry.source,
+        message:
+          `\`start: ${a.client}\` after \`stop\`: a client closed gracefully does not start again ` +
+          "in this build; use `kill` (a crash) before `start`, or a second client with the same group",
+      });
+    }
     const supported = HOST_ACTIONS.has(a.kind) || (hasCluster && KAFKA_ACTIONS.has(a.kind));
     if (!supported) {
       const what = a.kind === "expect" ? `expect ${a.expectation.kind}` : a.kind;

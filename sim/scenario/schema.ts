@@ -413,7 +413,10 @@ const PartitionExpect = Obj(
     isr: Opt(BrokerIds("The in-sync replicas (compared as a set).")),
     elr: Opt(BrokerIds("The eligible leader replicas (compared as a set).")),
     replicas: Opt(BrokerIds("The replicas, in assignment order.")),
-    "high-watermark": Opt(Count("The high watermark.", 0)),
+    "high-watermark": Opt(Count("The high watermark, as the leader has it.", 0)),
+    "log-start-offset": Opt(
+      Count("The log start offset, as the leader has it (retention, delete-records).", 0),
+    ),
   },
   "A partial match of a partition's state as the controller sees it.",
 );
