@@ -13,8 +13,10 @@
  * Simplifies: one transfer per pair of hosts at a time; the receiver only appends (it writes the
  * chunks it gets in order and drops out-of-order ones); no slow start or congestion window.
  *
- * Faults it reacts to: lost messages (timeouts, then resend), a disconnect (resend at once), and
- * its own process crashing (the transfer dies with it; its timers are dropped by the engine).
+ * Faults it reacts to: lost messages (timeouts, then resend), a disconnect (resend at the next
+ * retransmission timeout, so a peer that refuses is retried with backoff), a receiver that
+ * restarted (it asks for chunk 0 again: the transfer starts over), and its own process crashing
+ * (the transfer dies with it; its timers are dropped by the engine).
  */
 import { assert } from "../engine/assert.ts";
 import type { Actor, Engine, SimEvent } from "../engine/engine.ts";
@@ -247,7 +249,19 @@ export class FileTransferAgent implements Actor {
 
   private receiveAck(ack: ChunkAck): void {
     const s = this.sending.get(ack.transferId);
-    if (s === undefined || ack.next <= s.acked) return;
+    if (s === undefined) return;
+    if (ack.next === 0 && s.acked > 0) {
+      // Only a receiver that lost the transfer (its process restarted) asks for chunk 0 again
+      // after acknowledging others: start over from the beginning of the file.
+      this.engine.trace.emit("transfer.restart", this.host.name, {
+        id: s.req.id,
+        ackedChunks: s.acked,
+      });
+      s.acked = 0;
+      s.rtoUs = INITIAL_RTO_US;
+      return this.goBack(s, "timeout");
+    }
+    if (ack.next <= s.acked) return;
     s.acked = ack.next;
     s.rtoUs = INITIAL_RTO_US;
     while (
@@ -302,14 +316,19 @@ export class FileTransferAgent implements Actor {
     this.goBack(s, "timeout");
   }
 
-  /** Go-back-N: resend from the first unacknowledged chunk. */
+  /**
+   * Go-back-N: resend from the first unacknowledged chunk. After a timeout at once; after a
+   * disconnect (the peer reset or refused the connection) at the next retransmission timeout, so
+   * that a peer that keeps refusing is retried with the RTO's exponential backoff instead of in a
+   * loop at one virtual instant.
+   */
   private goBack(s: Sending, why: "timeout" | "disconnect"): void {
     if (why === "disconnect")
       this.engine.trace.emit("transfer.reconnect", this.host.name, { id: s.req.id });
     s.nextToRead = s.acked;
     s.reading = false;
     this.armRto(s);
-    this.pump(s);
+    if (why === "timeout") this.pump(s);
   }
 
   private chunkSize(s: Sending, seq: number): number {

@@ -87,3 +87,40 @@ timeline:
     expect(events.some((e) => e.type === "transfer.done")).toBe(false);
   });
 });
+
+describe("scenario: a transfer to a host whose process crashed", () => {
+  it("retries the refused connection with backoff, not in a loop, and resumes after the restart", () => {
+    const events: TraceEvent[] = [];
+    const report = runScenario(
+      parseScenarioText(
+        `version: 1
+name: refused
+duration: 30s
+hosts: [{ name: a }, { name: b }]
+timeline:
+  - { at: 1s, transfer: { from: a, to: b, size: 64MiB } }
+  - { at: 1.01s, crash: b }
+  - { at: 6s, restart: b }
+`,
+        "refused.yaml",
+      ),
+      { onTrace: (e) => events.push(e) },
+    );
+    expect(report.boundMessage).toBeUndefined();
+    // While b is down, each refused attempt waits a retransmission timeout, doubling (after the
+    // burst of the chunks already read when it crashed): a few attempts, not a loop.
+    const attempts = new Set(
+      events
+        .filter((e) => e.type === "transfer.reconnect" && e.t > 1_500_000 && e.t < 6_000_000)
+        .map((e) => e.t),
+    );
+    expect(attempts.size).toBeGreaterThan(0);
+    expect(attempts.size).toBeLessThan(5);
+    const rtos = events.filter((e) => e.type === "transfer.timeout").map((e) => e.rtoUs);
+    expect(rtos.slice(0, 3)).toEqual([1_000_000, 2_000_000, 4_000_000]);
+    // The restarted receiver lost the file so far: it asks for chunk 0, and the sender starts over.
+    expect(events.some((e) => e.type === "transfer.restart" && e.t > 6_000_000)).toBe(true);
+    const done = events.find((e) => e.type === "transfer.done");
+    expect(done!.t).toBeGreaterThan(6_000_000);
+  });
+});
