@@ -13,6 +13,7 @@
 
 import type { CheckerName } from "../check/checkers/common.ts";
 import { CHECKER_NAMES, CHECKERS } from "../check/checkers/index.ts";
+import { plural } from "../check/format.ts";
 import { ConfigException } from "../client/config-exception.ts";
 import { consumerSettings } from "../client/consumer/settings.ts";
 import { resolveProducerSettings } from "../client/producer/producer-config.ts";
@@ -31,6 +32,7 @@ import {
 } from "../infra/hardware.ts";
 import { Host } from "../infra/host.ts";
 import { Network } from "../infra/network.ts";
+import { splitCommand } from "../tools/tool.ts";
 import { ScenarioError, type ScenarioIssue } from "./errors.ts";
 import { KafkaWorld } from "./kafka-world.ts";
 import { type LivenessResult, livenessOf } from "./liveness.ts";
@@ -218,9 +220,15 @@ class Director implements Actor {
   }
 
   private runTool(command: string, input: readonly string[]): void {
-    const words = command.trim().split(/\s+/);
+    const split = splitCommand(command);
     const entry = { atUs: this.engine.now, command, output: "", error: "" };
     this.record.cli.push(entry);
+    if (!Array.isArray(split)) {
+      entry.error = `kafkasim: ${split.error} in: ${command}\n`;
+      this.engine.trace.emit("scenario.cli", DIRECTOR_ID, { command, exitCode: 1 });
+      return;
+    }
+    const words = split;
     const kafka = this.kafka;
     if (kafka === undefined) {
       entry.error = `kafkasim: ${words[0]}: Kafka's tools need a Kafka cluster (this scenario has bare hosts)\n`;
@@ -783,6 +791,29 @@ class StoryCollector {
           atUs: t,
           kind: "event",
           text: `${e.node} owns ${e.assignment === "" ? "nothing" : e.assignment} (generation ${e.generation}, rebalance took ${e.rebalanceLatencyMs} ms)`,
+        });
+        return;
+      case "log.retention":
+        if (String(e.topic).startsWith("__")) return;
+        this.push({
+          atUs: t,
+          kind: "event",
+          text: `broker ${e.node} deleted ${plural(Number(e.segments), "segment")} of ${e.topic}-${e.partition} (${e.reason}); log start offset now ${e.logStartOffset}`,
+        });
+        return;
+      case "log.cleaned":
+        if (String(e.topic).startsWith("__")) return;
+        this.push({
+          atUs: t,
+          kind: "event",
+          text: `broker ${e.node} compacted ${e.topic}-${e.partition}: ${plural(Number(e.removedRecords), "record")} and ${plural(Number(e.removedTombstones), "tombstone")} removed`,
+        });
+        return;
+      case "consumer.reset":
+        this.push({
+          atUs: t,
+          kind: "event",
+          text: `${e.node} resets its position on ${e.topic}-${e.partition} from ${e.from} to ${e.to} (${e.why})`,
         });
         return;
       case "replica.truncate":

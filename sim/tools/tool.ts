@@ -73,6 +73,49 @@ export function toolError(message: string): ToolOutput {
 }
 
 /**
+ * A command line split into words as a POSIX shell would for a simple command: whitespace
+ * separates words; single quotes keep everything literally; double quotes keep spaces, and a
+ * backslash in them escapes `"`, `\\`, `$` and a backquote; outside quotes a backslash keeps the
+ * next character. Returns an error text for an unterminated quote.
+ */
+export function splitCommand(command: string): string[] | { error: string } {
+  const words: string[] = [];
+  let word = "";
+  let inWord = false;
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i]!;
+    if (c === "'") {
+      const end = command.indexOf("'", i + 1);
+      if (end < 0) return { error: "unterminated single quote" };
+      word += command.slice(i + 1, end);
+      inWord = true;
+      i = end;
+    } else if (c === '"') {
+      let j = i + 1;
+      for (; j < command.length && command[j] !== '"'; j++) {
+        if (command[j] === "\\" && '"\\$`'.includes(command[j + 1] ?? "")) j++;
+        word += command[j];
+      }
+      if (j >= command.length) return { error: "unterminated double quote" };
+      inWord = true;
+      i = j;
+    } else if (c === "\\" && i + 1 < command.length) {
+      word += command[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(word);
+      word = "";
+      inWord = false;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(word);
+  return words;
+}
+
+/**
  * The tool a command names, however it was spelled: `kafka-topics`, `kafka-topics.sh`,
  * `bin/kafka-topics.sh`, `/opt/kafka/bin/kafka-topics.sh`, `bin\\windows\\kafka-topics.bat`.
  */

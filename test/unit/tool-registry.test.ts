@@ -6,6 +6,7 @@ import {
   connectionError,
   optionValue,
   optionValues,
+  splitCommand,
   toolNameOf,
   unknownOption,
 } from "../../sim/tools/tool.ts";
@@ -68,5 +69,31 @@ describe("tools: options", () => {
     expect(connectionError("kafka-topics.sh", ["--list"], "0.10", "2.2")).toBe(
       'Missing required argument "[zookeeper]"',
     );
+  });
+});
+
+describe("tools: command lines split as a shell splits them", () => {
+  it("keeps quoted words whole and drops the quotes", () => {
+    expect(splitCommand(`kafka-reassign-partitions.sh --broker-list "2,3,4" --generate`)).toEqual([
+      "kafka-reassign-partitions.sh",
+      "--broker-list",
+      "2,3,4",
+      "--generate",
+    ]);
+    expect(splitCommand(`kafka-console-producer.sh --property 'key.separator= ' -x`)).toEqual([
+      "kafka-console-producer.sh",
+      "--property",
+      "key.separator= ",
+      "-x",
+    ]);
+    expect(splitCommand(`a "say \\"hi\\"" b\\ c  ''`)).toEqual(["a", 'say "hi"', "b c", ""]);
+    expect(splitCommand("  spaced   out ")).toEqual(["spaced", "out"]);
+  });
+
+  it("reports an unterminated quote", () => {
+    expect(splitCommand(`kafka-topics.sh --topic "orders`)).toEqual({
+      error: "unterminated double quote",
+    });
+    expect(splitCommand("x 'y")).toEqual({ error: "unterminated single quote" });
   });
 });
