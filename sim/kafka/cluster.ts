@@ -298,7 +298,7 @@ export class KafkaCluster {
         : this.powerLost.has(e.node)
           ? "power loss (the new leader's unflushed tail)"
           : versionProfile(this.spec.version).truncation === "hw"
-            ? "HW truncation on restart (before KIP-101)"
+            ? "HW truncation (before KIP-101 a follower truncates to its HW when it restarts or follows a new leader)"
             : undefined;
     if (why === undefined) {
       this.violation ??= `broker ${e.node} leads ${tp} in epoch ${e.leaderEpoch} with LEO ${leo}, below the committed offset ${committed}, without an unclean election or a power loss (t=${e.t}us)`;

@@ -6,6 +6,7 @@
 // already runs every lesson as written.
 import { describe, expect, it } from "vitest";
 import type { History } from "../../sim/check/history.ts";
+import type { TraceEvent } from "../../sim/engine/trace.ts";
 import { loadScenarioFile, parseOverride, type ScenarioOverride } from "../../sim/scenario/load.ts";
 import { runScenario } from "../../sim/scenario/runner.ts";
 
@@ -133,6 +134,21 @@ describe("lesson kip101-truncation", () => {
     const { history, holds } = run("kip101-truncation.yaml");
     expect(holds("no-lost-acked-writes")).toBe(false);
     expect(history.truncations.some((t) => t.broker === 4 && t.why === "hw")).toBe(true);
+  });
+
+  it("0.10: the trace says the committed record went with a follower's HW truncation", () => {
+    const lost: TraceEvent[] = [];
+    runScenario(loadScenarioFile("scenarios/kip101-truncation.yaml"), {
+      onTrace: (e) => {
+        if (e.type === "partition.committed-lost") lost.push(e);
+      },
+    });
+    expect(lost.map((e) => [e.leader, e.why])).toEqual([
+      [
+        4,
+        "HW truncation (before KIP-101 a follower truncates to its HW when it restarts or follows a new leader)",
+      ],
+    ]);
   });
 
   it("4.1: broker 4 keeps its log and leads with the record", () => {
