@@ -666,7 +666,21 @@ export const kafkaConsumerGroupsTool: Tool = (ctx, args, _input, done) => {
     }
     return;
   }
-  if (output.commit !== undefined && output.commit.length > 0)
+  if (output.commit !== undefined && output.commit.length > 0) {
+    // Simplified: Kafka's admin client would wait while FindCoordinator creates
+    // __consumer_offsets; here a reset before any group ever existed is refused, loudly, rather
+    // than printed as if it had been committed.
+    if (ctx.image()?.topicByName(OFFSETS_TOPIC) === undefined) {
+      done({
+        stdout:
+          "\nError: Executing consumer group command failed due to org.apache.kafka.common.errors.CoordinatorNotAvailableException: The coordinator is not available.\n",
+        stderr:
+          "kafkasim: __consumer_offsets does not exist yet (no consumer group has run); this build does not create it for an admin reset\n",
+        exitCode: 1,
+      });
+      return;
+    }
     ctx.commitGroupOffsets(output.commit);
+  }
   done({ stdout: output.stdout, stderr: output.stderr, exitCode: output.exitCode });
 };

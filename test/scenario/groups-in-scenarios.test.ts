@@ -89,3 +89,25 @@ describe("scenario: consumer groups through kafka-consumer-groups.sh and expecta
     expect(after.map((row) => Number(row[4])).reduce((a, b) => a + b, 0)).toBe(2000);
   });
 });
+
+describe("scenario: --reset-offsets before any group has run", () => {
+  it("is refused with the coordinator error, not printed as if it had been committed", () => {
+    const report = runScenario(
+      parseScenarioText(
+        `version: 1
+name: early-reset
+duration: 5s
+cluster: { version: "4.1", brokers: 1 }
+topics: [{ name: orders, partitions: 1, replication-factor: 1 }]
+timeline:
+  - { at: 1s, cli: "kafka-consumer-groups.sh --bootstrap-server localhost:9092 --reset-offsets --group g --topic orders --to-earliest --execute" }
+`,
+        "early-reset.yaml",
+      ),
+    );
+    const [entry] = report.results.cli;
+    expect(entry!.output).toContain("CoordinatorNotAvailableException");
+    expect(entry!.output).not.toContain("NEW-OFFSET");
+    expect(entry!.error).toContain("__consumer_offsets does not exist yet");
+  });
+});
