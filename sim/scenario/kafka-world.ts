@@ -149,7 +149,11 @@ export class KafkaWorld {
       bootstrap,
       config:
         client.group === null ? client.config : { ...client.config, "group.id": client.group },
-      app: { processingUsPerRecord: client.processingTimeUs },
+      app: {
+        processingUsPerRecord: client.processingTimeUs,
+        mode: client.processing,
+        commit: client.commit,
+      },
       history: this.recorder,
       machine,
     });

@@ -243,6 +243,10 @@ export interface ConsumerSpec {
   config: ConfigMap;
   /** Simulated work per record (default 0). */
   processingTimeUs: number;
+  /** sync: the poll loop processes each batch; async: a worker does, the loop polls on. */
+  processing: "sync" | "async";
+  /** A manual commit after each processed batch. */
+  commit: "none" | "sync" | "async";
   payloads: boolean;
 }
 
@@ -1860,6 +1864,8 @@ class Normalizer {
       config,
       processingTimeUs:
         this.optDuration(raw["processing-time"], [...segments, "processing-time"]) ?? 0,
+      processing: raw.processing ?? "sync",
+      commit: raw.commit ?? "none",
       payloads,
     };
   }

@@ -383,6 +383,18 @@ const Consumer = Obj(
     subscribe: Opt(Type.Array(TopicName("A topic."), { description: "Topics to subscribe to." })),
     config: Opt(ConfigMap("Kafka consumer configs, e.g. enable.auto.commit, auto.offset.reset.")),
     "processing-time": Opt(Duration("Simulated work per record, e.g. 1ms.")),
+    processing: Opt(
+      StringEnum(
+        ["sync", "async"] as const,
+        "sync (default): the poll loop processes each batch before it polls again; async: batches go to a worker and the loop polls on at once (auto commit can then commit records not yet processed).",
+      ),
+    ),
+    commit: Opt(
+      StringEnum(
+        ["none", "sync", "async"] as const,
+        "A manual commit after each processed batch: none (default; auto commit if enabled), commitSync or commitAsync.",
+      ),
+    ),
     payloads: Opt(Type.Boolean({ description: "Keep the values this consumer reads." })),
   },
   "A consumer client.",
