@@ -238,16 +238,21 @@ export class KafkaCluster {
    */
   activeImage(): MetadataImage | undefined {
     if (this.spec.controllers.kind === "zookeeper") {
-      // ZooKeeper mode: the view of the controller broker with the highest epoch.
+      // ZooKeeper mode: the view of the controller broker with the highest epoch. While that
+      // broker is down and no successor has been elected yet (its ZooKeeper session has not
+      // expired), the znodes it last wrote are still the truth the tools read (Kafka's tools
+      // ask any live broker, whose cache holds the same): its last view stands in.
       let zkBest: { epoch: number; image: MetadataImage } | undefined;
+      let zkLast: { epoch: number; image: MetadataImage } | undefined;
       for (const [id, broker] of [...this.brokers].sort(([a], [b]) => a - b)) {
         const s = broker.zkControllerSnapshot();
         if (s === undefined || !s.active || s.image === undefined) continue;
+        const view = { epoch: s.controllerEpoch, image: s.image };
+        if (zkLast === undefined || view.epoch > zkLast.epoch) zkLast = view;
         if (!this.host(String(id)).isUp) continue;
-        if (zkBest === undefined || s.controllerEpoch > zkBest.epoch)
-          zkBest = { epoch: s.controllerEpoch, image: s.image };
+        if (zkBest === undefined || view.epoch > zkBest.epoch) zkBest = view;
       }
-      return zkBest?.image;
+      return (zkBest ?? zkLast)?.image;
     }
     let best: ControllerSnapshot | undefined;
     for (const s of this.controllerSnapshots()) {

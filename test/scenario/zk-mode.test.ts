@@ -68,6 +68,25 @@ describe("zookeeper mode: the controller", () => {
     expect(report.results).toBeDefined();
   });
 
+  it("2.8: while the dead controller's session lives, describe and expectations still answer", () => {
+    // Broker 1 (the controller) crashes at 2 s; its 18 s session keeps /controller until ≈20 s.
+    // The tools read the znodes it last wrote, as a live broker's cache would give them.
+    const { report } = run(
+      scenario(
+        "2.8",
+        [
+          "  - { at: 2s, crash: 1 }",
+          '  - { at: 5s, cli: "kafka-topics.sh --zookeeper localhost:2181 --describe --topic t" }',
+          "  - { at: 6s, expect: { partition: { topic: t, partition: 0, leader: 3 } } }",
+        ].join("\n"),
+      ),
+    );
+    const describe = report.results.cli[0]!;
+    expect(describe.error).toBe("");
+    expect(describe.output).toMatch(/Partition: 0\s+Leader: 3/);
+    expect(report.results.expectations[0]).toMatchObject({ ok: true });
+  });
+
   it("2.8: a partitioned old controller's LeaderAndIsr is rejected as stale", () => {
     // Controller 1's requests to 2 are held; 3 crashes so 1 sends LeaderAndIsr (held). Then 1 is
     // cut from ZooKeeper: its session expires, 2 becomes controller in epoch 2. Released, the
