@@ -16,6 +16,7 @@ import { kafkaMetadataQuorumTool } from "./kafka-metadata-quorum.ts";
 import { kafkaProducerPerfTestTool } from "./kafka-producer-perf-test.ts";
 import { kafkaReassignPartitionsTool } from "./kafka-reassign-partitions.ts";
 import { kafkaTopicsTool } from "./kafka-topics.ts";
+import { kafkaTransactionsTool } from "./kafka-transactions.ts";
 import { kafkaVerifiableConsumerTool } from "./kafka-verifiable-consumer.ts";
 import { kafkaVerifiableProducerTool } from "./kafka-verifiable-producer.ts";
 import { type Tool, toolNameOf } from "./tool.ts";
@@ -24,6 +25,7 @@ export const TOOLS: ReadonlyMap<string, Tool> = new Map<string, Tool>([
   ["kafka-topics", kafkaTopicsTool],
   ["kafka-consumer-groups", kafkaConsumerGroupsTool],
   ["kafka-delete-records", kafkaDeleteRecordsTool],
+  ["kafka-transactions", kafkaTransactionsTool],
   ["kafka-configs", kafkaConfigsTool],
   ["kafka-get-offsets", kafkaGetOffsetsTool],
   ["kafka-leader-election", kafkaLeaderElectionTool],

@@ -1094,6 +1094,41 @@ export class Broker implements Actor {
     return null;
   }
 
+  /**
+   * The active producers of a replica on this broker (Kafka's DescribeProducers): each producer
+   * id's epoch, last sequence and the timestamp of its last batch still in the log (-1 when it
+   * is gone). Null when the process is down or the broker holds no replica of the partition.
+   */
+  describeProducers(
+    topic: string,
+    partition: number,
+  ): Array<{
+    producerId: number;
+    producerEpoch: number;
+    lastSequence: number;
+    lastTimestampMs: number;
+  }> | null {
+    if (!this.host.isUp || this.halting || this.state === "not-running") return null;
+    const ml = this.rm.logs.get(tpKey(topic, partition));
+    if (ml === undefined) return null;
+    const lastTimestampUs = new Map<number, number>();
+    ml.log.forEachBatch((b) => {
+      if (b.producerId >= 0) lastTimestampUs.set(b.producerId, b.maxTimestampUs);
+    });
+    const state = ml.log.producerState;
+    return state.producerIds().map((producerId) => {
+      const entry = state.entry(producerId)!;
+      const last = entry.batches[entry.batches.length - 1];
+      const ts = lastTimestampUs.get(producerId);
+      return {
+        producerId,
+        producerEpoch: entry.producerEpoch,
+        lastSequence: last === undefined ? -1 : last.lastSeq,
+        lastTimestampMs: ts === undefined ? -1 : Math.floor(ts / 1000),
+      };
+    });
+  }
+
   /** The broker's metadata image, read-only (for tests and checkers). */
   metadataImage(): MetadataImage {
     return this.metadata.image;
