@@ -280,6 +280,8 @@ expect:
       subscribe: ["orders"],
       config: { "enable.auto.commit": true, "auto.offset.reset": "earliest" },
       processingTimeUs: 1000,
+      processing: "sync",
+      commit: "none",
       payloads: false,
     });
   });
