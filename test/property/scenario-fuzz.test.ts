@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { ScenarioError } from "../../sim/scenario/errors.ts";
 import { parseScenarioText, type Scenario } from "../../sim/scenario/load.ts";
+import { runScenario } from "../../sim/scenario/runner.ts";
 
 const seed = Number(process.env.FUZZ_SEED ?? 20_240_611);
 const numRuns = Number(process.env.FUZZ_RUNS ?? 300);
@@ -271,5 +272,42 @@ describe("scenario loader fuzz", () => {
       }),
       { seed, numRuns },
     );
+  });
+
+  const runRuns = Math.max(1, Math.floor(numRuns / 12));
+  it(`a mutated scenario that loads runs to its end or a bound, or is refused with a location (seed ${seed}, ${runRuns} runs)`, () => {
+    console.log(`scenario-fuzz run seed=${seed} numRuns=${runRuns} (replay: FUZZ_SEED=${seed})`);
+    let ran = 0;
+    fc.assert(
+      fc.property(dataTextArb, ({ text, file }) => {
+        let scenario: Scenario;
+        try {
+          scenario = parseScenarioText(text, file);
+        } catch (error) {
+          if (error instanceof ScenarioError) return;
+          throw error;
+        }
+        try {
+          // Short and bounded: the property is "no crash, no hang", not the lesson's outcome.
+          const report = runScenario(scenario, {
+            untilUs: Math.min(scenario.durationUs, 3_000_000),
+            limits: { maxEvents: 300_000 },
+          });
+          expect(report.results.traceHash).toMatch(/^[0-9a-f]{16}$/);
+          ran++;
+        } catch (error) {
+          // What the runner refuses before it starts (an action this build does not carry out,
+          // a client config Kafka's constructor rejects) is a located ScenarioError too.
+          if (!(error instanceof ScenarioError)) throw error;
+          for (const issue of error.issues) {
+            expect(issue.line).toBeGreaterThanOrEqual(1);
+            expect(issue.message.length).toBeGreaterThan(0);
+          }
+        }
+      }),
+      { seed, numRuns: runRuns },
+    );
+    // Some mutations must survive the loader, or the property says nothing about the runner.
+    expect(ran).toBeGreaterThan(0);
   });
 });
