@@ -1,11 +1,12 @@
 // scenario: clients and checkers in scenario files. The bundled acks-compared lesson runs, loses
-// acknowledged writes of its acks=1 producer only, and repeats its traceHash; a `check`
+// writes of its acks=0 and acks=1 producers and none of its acks=all one, and repeats its traceHash; a `check`
 // expectation decides `ok` both ways; producers obey stop/kill/start; keyed workloads partition by
 // murmur2 and keep per-key order; a consumer group reads what was written; a client configuration
 // Kafka would refuse, and what this build cannot check yet (group expectations), is rejected with
 // located errors.
 import { describe, expect, it } from "vitest";
 import { CHECKER_NAMES } from "../../sim/check/checkers/index.ts";
+import type { FinalState, History } from "../../sim/check/history.ts";
 import { defaultPartitionForKey } from "../../sim/client/partitioner.ts";
 import type { TraceEvent } from "../../sim/engine/trace.ts";
 import { ScenarioError } from "../../sim/scenario/errors.ts";
@@ -59,18 +60,42 @@ function lineOf(text: string, needle: string): number {
 }
 
 describe("scenario: acks compared (bundled)", () => {
-  it("the acks=1 producer loses acknowledged writes, the acks=all one does not; same traceHash twice", () => {
-    const first = runScenario(loadScenarioFile("scenarios/acks-compared.yaml"));
+  it("the acks=0 and acks=1 producers lose writes, the acks=all one does not; same traceHash twice", () => {
+    let history: History | undefined;
+    let final: FinalState | undefined;
+    const first = runScenario(loadScenarioFile("scenarios/acks-compared.yaml"), {
+      atEnd: ({ kafka, nowUs }) => {
+        history = kafka?.recorder.history(nowUs);
+        final = kafka?.finalState();
+      },
+    });
     expect(first.boundMessage).toBeUndefined();
     expect(first.results.ok).toBe(true);
     // Every checker is reported, in the table's order (those about consumers judge no polls).
     expect(first.results.checks.map((c) => c.name)).toEqual([...CHECKER_NAMES]);
     const lost = first.results.checks.find((c) => c.name === "no-lost-acked-writes")!;
     expect(lost.holds).toBe(false);
-    // The 30 ms follower links leave several acks=1 batches on broker 1 alone at the crash.
-    expect(lost.detail).toMatch(/^\d+ lost writes: lost producer-one:/);
-    expect(lost.detail).toContain("on acks-one-0, acknowledged by broker 1");
+    // The 30 ms follower links leave several acks=1 batches on broker 1 alone at the crash; the
+    // acks=0 producer loses those and what it sent to the dead broker. The history says whose.
+    expect(lost.detail).toMatch(/^\d+ lost writes: lost producer-zero:/);
+    expect(lost.detail).toContain("(acks=0: no offset, no broker)");
     expect(lost.detail).not.toContain("producer-all");
+    const h = history!;
+    const lostOf = (client: string) => {
+      const present = new Set<string>();
+      for (const p of final!.partitions)
+        for (const r of p.replicas)
+          if (r.broker === p.leader) for (const b of r.batches) if (b.origin) present.add(b.origin);
+      return h.sends.filter(
+        (x) =>
+          x.client === client &&
+          ["acked"].includes(h.outcomes.find((o) => o.sendId === x.sendId)?.outcome ?? "") &&
+          !present.has(x.sendId),
+      ).length;
+    };
+    expect(lostOf("producer-one")).toBeGreaterThan(0);
+    expect(lostOf("producer-zero")).toBeGreaterThan(lostOf("producer-one"));
+    expect(lostOf("producer-all")).toBe(0);
     expect(first.results.checks.find((c) => c.name === "no-divergence")?.holds).toBe(true);
     const verdict = first.results.expectations.find((e) =>
       e.what.startsWith("no-lost-acked-writes"),
