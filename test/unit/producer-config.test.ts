@@ -89,6 +89,13 @@ describe("clients: producer config: version defaults", () => {
 });
 
 describe("clients: producer config: delivery.timeout.ms", () => {
+  it("before 2.1 it is a bound no run reaches, whose deadlines stay safe integers of µs", () => {
+    // A batch created 100 years into a run still has a deadline the engine can schedule.
+    const ms = resolveProducerSettings("0.10", {})["delivery.timeout.ms"];
+    expect(ms).toBeGreaterThanOrEqual(365 * 24 * 3600 * 1000);
+    expect(Number.isSafeInteger(100 * 365 * 24 * 3600 * 1_000_000 + ms * 1000)).toBe(true);
+  });
+
   it("refuses an explicit value below linger.ms + request.timeout.ms", () => {
     expect(() =>
       resolveProducerSettings("4.1", { "delivery.timeout.ms": 1000, "request.timeout.ms": 2000 }),

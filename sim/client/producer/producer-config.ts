@@ -36,6 +36,10 @@ import { type KafkaVersion, versionAtLeast, versionProfile } from "../../kafka/v
 import { ConfigException } from "../config-exception.ts";
 
 /** Kafka's org.apache.kafka.common.config.ConfigException. */
+
+/** delivery.timeout.ms before it existed (2.1): far beyond any run, and createdUs + it × 1000 stays safe. */
+const UNBOUNDED_DELIVERY_MS = 1_000_000_000_000;
+
 export { ConfigException };
 
 export type CompressionType = "none" | "gzip" | "snappy" | "lz4" | "zstd";
@@ -135,8 +139,9 @@ export function resolveProducerSettings(
   const requestTimeout = configNumber(cfg, "request.timeout.ms");
   let delivery = hasConfig(cfg, "delivery.timeout.ms")
     ? configNumber(cfg, "delivery.timeout.ms")
-    : // Before 2.1 (KIP-91) nothing bounded a batch's life but its retries; modeled as unbounded.
-      Number.MAX_SAFE_INTEGER / 1000;
+    : // Before 2.1 (KIP-91) nothing bounded a batch's life but its retries; modeled as a bound
+      // no run reaches (about 32 years) that keeps every deadline a safe integer of µs.
+      UNBOUNDED_DELIVERY_MS;
   if (hasConfig(cfg, "delivery.timeout.ms") && delivery < linger + requestTimeout) {
     if (explicit("delivery.timeout.ms")) {
       throw new ConfigException(
