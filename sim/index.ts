@@ -34,3 +34,17 @@ export {
   type ScenarioOverride,
 } from "./scenario/load.ts";
 export { formatReport, type RunReport, type RunResults, runScenario } from "./scenario/runner.ts";
+export {
+  appendTimelineAction,
+  type ForkAction,
+  formatAt,
+  Session,
+  type SessionGroup,
+  type SessionNode,
+  type SessionOptions,
+  type SessionPartition,
+  type SessionReplica,
+  type SessionState,
+  type StoryLine,
+  type TimelineMarker,
+} from "./scenario/session.ts";

@@ -32,6 +32,9 @@ import {
 } from "../infra/hardware.ts";
 import { Host } from "../infra/host.ts";
 import { Network } from "../infra/network.ts";
+import { nodeMetricsOf } from "../tools/broker-metrics.ts";
+import { clientMetricsOf } from "../tools/client-metrics.ts";
+import { runMetricsLines } from "../tools/run-metrics.ts";
 import { splitCommand } from "../tools/tool.ts";
 import { ScenarioError, type ScenarioIssue } from "./errors.ts";
 import { KafkaWorld } from "./kafka-world.ts";
@@ -111,6 +114,8 @@ export interface RunReport {
   /** Story lines past MAX_STORY_LINES, counted only. */
   readonly storyLinesDropped: number;
   readonly transfers: readonly TransferSummary[];
+  /** The metrics section at the end of the run (run-metrics.ts); empty without a cluster. */
+  readonly metrics: readonly string[];
   /** Set when the run stopped at a bound (max events or max time). */
   readonly boundMessage?: string;
   readonly traceEvents: number;
@@ -522,124 +527,212 @@ function buildHosts(
 
 /** Runs a loaded scenario to its end (or `untilUs`) and reports. Throws ScenarioError for input it cannot run. */
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunReport {
-  checkSupported(scenario);
-  const seed = options.seed ?? scenario.seed;
-  const engine = new EngineImpl({ seed, limits: options.limits });
-  const story = new StoryCollector();
-  engine.trace.subscribe((e) => story.observe(e));
-  if (options.onTrace !== undefined) engine.trace.subscribe(options.onTrace);
-  if (options.onTraceLine !== undefined) {
-    const sink = options.onTraceLine;
-    engine.trace.subscribe((e) => sink(traceEventToJson(e)));
-  }
-
-  const network = new Network(engine, {
-    defaultLatencyUs: scenario.cluster?.network.latencyUs ?? HOST_DEFAULTS.latencyUs,
-    jitterUs: scenario.cluster?.network.jitterUs ?? HOST_DEFAULTS.jitterUs,
-  });
-  const hosts = buildHosts(engine, network, scenario.hosts);
-  const cluster = scenario.cluster;
-  const kafka =
-    cluster === null
-      ? undefined
-      : new KafkaWorld(engine, network, scenario, cluster, {
-          disks: Array.from({ length: Math.max(1, cluster.hardware.disks) }, () =>
-            diskProfileOf(cluster.hardware.disk),
-          ),
-          nic: nicProfileOf(cluster.hardware.network),
-          memoryBytes: cluster.hardware.memoryBytes ?? HOST_DEFAULTS.memoryBytes,
-          cores: cluster.hardware.cores ?? HOST_DEFAULTS.cores,
-        });
-  const record: RunRecord = { cli: [], expectations: [] };
-  const director = new Director(engine, network, hosts, kafka, record);
-  // Timeline first: at an equal time, actions run before model events.
-  for (const entry of scenario.timeline)
-    engine.scheduleAt(entry.atUs, DIRECTOR_ID, "action", entry);
-  const atEnd: Array<PartitionExpectation | GroupExpectation> = [];
-  for (const e of scenario.expect) {
-    if (e.kind === "check") continue;
-    if (e.atUs === "end") atEnd.push(e);
-    else engine.scheduleAt(e.atUs, DIRECTOR_ID, "expect", e);
-  }
-  engine.trace.emit("scenario.start", DIRECTOR_ID, {
-    name: scenario.name,
-    seed,
-    hosts: scenario.hosts.length,
-  });
-  for (const host of hosts.values()) host.boot();
-  kafka?.boot();
-
-  const endUs = Math.min(scenario.durationUs, options.untilUs ?? Number.MAX_SAFE_INTEGER);
+  const run = new ScenarioRun(scenario, options);
+  const endUs = Math.min(run.endUs, options.untilUs ?? Number.MAX_SAFE_INTEGER);
   const sliceUs = Math.max(1, Math.ceil(endUs / 200));
-  let boundMessage: string | undefined;
   for (let t = 0; t < endUs; ) {
     t = Math.min(endUs, t + sliceUs);
-    const outcome = engine.runUntil(t);
-    options.onProgress?.({ timeUs: engine.now, endUs, events: engine.eventsProcessed });
-    if (outcome.status === "bound") {
-      boundMessage = outcome.message;
-      break;
-    }
+    run.advanceTo(t);
+    options.onProgress?.({ timeUs: run.nowUs, endUs, events: run.engine.eventsProcessed });
+    if (run.boundMessage !== undefined) break;
   }
-  if (boundMessage === undefined) for (const e of atEnd) director.expect(e);
-  director.finishTools();
-  options.atEnd?.({ kafka, nowUs: engine.now });
-  const checks: RunResults["checks"] = [];
-  const checkExpectations = scenario.expect.filter(
-    (e): e is CheckExpectation => e.kind === "check",
-  );
-  if (kafka !== undefined && boundMessage === undefined) {
-    const history = kafka.history(engine.now);
-    const verdicts = new Map<CheckerName, { holds: boolean; detail: string }>();
-    if (history !== undefined) {
-      // Every checker runs on every run and is reported; only those in `expect` decide the outcome.
-      for (const name of CHECKER_NAMES) {
-        const v = CHECKERS[name](history);
-        verdicts.set(name, v);
-        checks.push({ name, holds: v.holds, detail: v.detail });
+  return run.finish();
+}
+
+/**
+ * A run that can be advanced step by step (the viz's session, session.ts) and finished with the
+ * report `runScenario` gives. Advancing in any slices gives the same trace: between two calls
+ * nothing runs, and each call only moves the engine's clock forward.
+ */
+export class ScenarioRun {
+  readonly engine: Engine;
+  readonly seed: number;
+  /** The scenario's duration, µs: the run ends there. */
+  readonly endUs: number;
+  readonly kafka: KafkaWorld | undefined;
+  readonly hosts: ReadonlyMap<string, Host>;
+  /** Set when the run stopped at a bound (max events or max time). */
+  boundMessage: string | undefined;
+  private readonly network: Network;
+  private readonly story = new StoryCollector();
+  private readonly record: RunRecord = { cli: [], expectations: [] };
+  private readonly director: Director;
+  private readonly atEndExpectations: Array<PartitionExpectation | GroupExpectation> = [];
+  private report: RunReport | undefined;
+
+  constructor(
+    readonly scenario: Scenario,
+    private readonly options: RunOptions = {},
+  ) {
+    checkSupported(scenario);
+    const seed = options.seed ?? scenario.seed;
+    this.seed = seed;
+    this.endUs = scenario.durationUs;
+    const engine = new EngineImpl({ seed, limits: options.limits });
+    this.engine = engine;
+    engine.trace.subscribe((e) => this.story.observe(e));
+    if (options.onTrace !== undefined) engine.trace.subscribe(options.onTrace);
+    if (options.onTraceLine !== undefined) {
+      const sink = options.onTraceLine;
+      engine.trace.subscribe((e) => sink(traceEventToJson(e)));
+    }
+
+    const network = new Network(engine, {
+      defaultLatencyUs: scenario.cluster?.network.latencyUs ?? HOST_DEFAULTS.latencyUs,
+      jitterUs: scenario.cluster?.network.jitterUs ?? HOST_DEFAULTS.jitterUs,
+    });
+    this.network = network;
+    const hosts = buildHosts(engine, network, scenario.hosts);
+    this.hosts = hosts;
+    const cluster = scenario.cluster;
+    const kafka =
+      cluster === null
+        ? undefined
+        : new KafkaWorld(engine, network, scenario, cluster, {
+            disks: Array.from({ length: Math.max(1, cluster.hardware.disks) }, () =>
+              diskProfileOf(cluster.hardware.disk),
+            ),
+            nic: nicProfileOf(cluster.hardware.network),
+            memoryBytes: cluster.hardware.memoryBytes ?? HOST_DEFAULTS.memoryBytes,
+            cores: cluster.hardware.cores ?? HOST_DEFAULTS.cores,
+          });
+    this.kafka = kafka;
+    this.director = new Director(engine, network, hosts, kafka, this.record);
+    // Timeline first: at an equal time, actions run before model events.
+    for (const entry of scenario.timeline)
+      engine.scheduleAt(entry.atUs, DIRECTOR_ID, "action", entry);
+    for (const e of scenario.expect) {
+      if (e.kind === "check") continue;
+      if (e.atUs === "end") this.atEndExpectations.push(e);
+      else engine.scheduleAt(e.atUs, DIRECTOR_ID, "expect", e);
+    }
+    engine.trace.emit("scenario.start", DIRECTOR_ID, {
+      name: scenario.name,
+      seed,
+      hosts: scenario.hosts.length,
+    });
+    for (const host of hosts.values()) host.boot();
+    kafka?.boot();
+  }
+
+  /** The virtual time the run stands at, µs. */
+  get nowUs(): number {
+    return this.engine.now;
+  }
+
+  /** The story so far (the report's Timeline lines). */
+  get storyLines(): readonly StoryLine[] {
+    return this.story.lines;
+  }
+
+  /** True once `finish()` has run: the run can go no further. */
+  get finished(): boolean {
+    return this.report !== undefined;
+  }
+
+  /**
+   * Runs the engine up to `timeUs` (at most the scenario's duration); every event at or before it
+   * is processed. Does nothing once a bound was hit or the run finished, or for a time already
+   * passed.
+   */
+  advanceTo(timeUs: number): void {
+    if (this.boundMessage !== undefined || this.report !== undefined) return;
+    const target = Math.min(this.endUs, Math.floor(timeUs));
+    if (target < this.engine.now) return;
+    const outcome = this.engine.runUntil(target);
+    if (outcome.status === "bound") this.boundMessage = outcome.message;
+  }
+
+  /**
+   * Processes the next event (at most up to the duration): the clock moves to its time. Events
+   * at the same microsecond after it stay queued, so the state may differ from `advanceTo` to
+   * that time, which runs them all.
+   */
+  stepEvent(): void {
+    if (this.boundMessage !== undefined || this.report !== undefined) return;
+    const before = this.engine.eventsProcessed;
+    const outcome = this.engine.runUntilPredicate(
+      () => this.engine.eventsProcessed > before,
+      this.endUs,
+    );
+    if (outcome.status === "bound") this.boundMessage = outcome.message;
+  }
+
+  /** Ends the run where it stands: end-of-run expectations, the checkers, liveness; the report. */
+  finish(): RunReport {
+    if (this.report !== undefined) return this.report;
+    const { engine, scenario, kafka, record, director, boundMessage } = this;
+    if (boundMessage === undefined) for (const e of this.atEndExpectations) director.expect(e);
+    director.finishTools();
+    this.options.atEnd?.({ kafka, nowUs: engine.now });
+    const checks: RunResults["checks"] = [];
+    const checkExpectations = scenario.expect.filter(
+      (e): e is CheckExpectation => e.kind === "check",
+    );
+    if (kafka !== undefined && boundMessage === undefined) {
+      const history = kafka.history(engine.now);
+      const verdicts = new Map<CheckerName, { holds: boolean; detail: string }>();
+      if (history !== undefined) {
+        // Every checker runs on every run and is reported; only those in `expect` decide the outcome.
+        for (const name of CHECKER_NAMES) {
+          const v = CHECKERS[name](history);
+          verdicts.set(name, v);
+          checks.push({ name, holds: v.holds, detail: v.detail });
+        }
+      }
+      for (const e of checkExpectations) {
+        const verdict = checkExpectationVerdict(e, verdicts.get(e.check));
+        record.expectations.push(verdict);
+        engine.trace.emit("scenario.expect", DIRECTOR_ID, { what: verdict.what, ok: verdict.ok });
       }
     }
-    for (const e of checkExpectations) {
-      const verdict = checkExpectationVerdict(e, verdicts.get(e.check));
-      record.expectations.push(verdict);
-      engine.trace.emit("scenario.expect", DIRECTOR_ID, { what: verdict.what, ok: verdict.ok });
-    }
+    const broken = engine.validate();
+    // Read-only: the liveness report schedules nothing, so the traceHash is the run's.
+    const liveness = livenessOf({
+      scenario,
+      network: this.network,
+      hosts: this.hosts,
+      kafka,
+      unfinishedTransfers: this.story.transferSummaries().filter((t) => t.doneUs === null),
+      nowUs: engine.now,
+    });
+    const results: RunResults = {
+      name: scenario.name,
+      seed: this.seed,
+      virtualTimeUs: engine.now,
+      events: engine.eventsProcessed,
+      traceHash: engine.trace.hash(),
+      checks: [
+        ...checks,
+        ...broken.map((b) => ({ name: b.name, holds: false, detail: b.message })),
+      ],
+      expectations: record.expectations,
+      cli: record.cli,
+      liveness,
+      ok:
+        boundMessage === undefined &&
+        broken.length === 0 &&
+        record.expectations.every((e) => e.ok) &&
+        (checkExpectations.length === 0 || kafka !== undefined),
+    };
+    this.report = {
+      results,
+      description: scenario.description,
+      story: this.story.lines,
+      storyLinesDropped: this.story.dropped,
+      transfers: this.story.transferSummaries(),
+      metrics:
+        kafka === undefined
+          ? []
+          : runMetricsLines(
+              nodeMetricsOf(kafka.cluster),
+              clientMetricsOf(kafka.producers, kafka.consumers),
+            ),
+      boundMessage,
+      traceEvents: engine.trace.count,
+    };
+    return this.report;
   }
-  const broken = engine.validate();
-  // Read-only: the liveness report schedules nothing, so the traceHash is the run's.
-  const liveness = livenessOf({
-    scenario,
-    network,
-    hosts,
-    kafka,
-    unfinishedTransfers: story.transferSummaries().filter((t) => t.doneUs === null),
-    nowUs: engine.now,
-  });
-  const results: RunResults = {
-    name: scenario.name,
-    seed,
-    virtualTimeUs: engine.now,
-    events: engine.eventsProcessed,
-    traceHash: engine.trace.hash(),
-    checks: [...checks, ...broken.map((b) => ({ name: b.name, holds: false, detail: b.message }))],
-    expectations: record.expectations,
-    cli: record.cli,
-    liveness,
-    ok:
-      boundMessage === undefined &&
-      broken.length === 0 &&
-      record.expectations.every((e) => e.ok) &&
-      (checkExpectations.length === 0 || kafka !== undefined),
-  };
-  return {
-    results,
-    description: scenario.description,
-    story: story.lines,
-    storyLinesDropped: story.dropped,
-    transfers: story.transferSummaries(),
-    boundMessage,
-    traceEvents: engine.trace.count,
-  };
 }
 
 /** Turns trace events into the report's story and the transfer table. */
@@ -972,6 +1065,10 @@ export function formatReport(report: RunReport): string {
           : `${formatBytes(t.bytesPerSec ?? 0)}/s, ${t.timeouts} timeouts; copies: ${t.dmaCopies} by DMA, ${t.cpuCopies} by CPU; ${t.contextSwitches} context switches; CPU ${formatSeconds(t.cpuUs ?? 0)}`;
       out.push(`  ${t.from} → ${t.to}  ${formatBytes(t.bytes)} ${t.mode}/${t.read}: ${status}`);
     }
+  }
+  if (report.metrics.length > 0) {
+    out.push("", "Metrics at the end (Kafka's names; kafkasim metrics prints them all)");
+    out.push(...report.metrics);
   }
   if (r.checks.length > 0) {
     out.push("", "Checks");

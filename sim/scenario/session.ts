@@ -1,0 +1,440 @@
+/**
+ * A scenario session: a run that the viz (or a test) opens, advances to a virtual time, reads as
+ * plain data, seeks backwards and forks. It stands on the runner's ScenarioRun, so a session
+ * advanced to the end has the same trace, and the same traceHash, as `runScenario` for the same
+ * scenario and seed.
+ *
+ * Seeking backwards re-opens the scenario and replays it to the target: the run is deterministic,
+ * so the state there is the one seen before. No checkpoints yet (a checkpoint would mean cloning
+ * the whole world); the bundled scenarios replay in about a second.
+ *
+ * A fork is an action taken at the current moment: it is appended to the scenario text's timeline
+ * (so the text, exported, replays it with `kafkasim run`), and the session re-opens the new text
+ * and replays to the same moment. The action at time T runs when the replay reaches T.
+ *
+ * `state()` reads the world through the cluster's snapshot APIs only (brokerSnapshots,
+ * activeImage, controllerSnapshots, the groups' coordinators) and schedules nothing: reading does
+ * not change the run or its traceHash.
+ */
+import { isMap, isSeq, parseDocument } from "yaml";
+import type { HostState } from "../infra/host.ts";
+import type { BrokerState } from "../kafka/broker/broker.ts";
+import type { MetadataImage } from "../kafka/metadata/image.ts";
+import { FAULT_ACTIONS } from "./liveness.ts";
+import { parseScenarioText, type Scenario } from "./load.ts";
+import { type RunReport, ScenarioRun, type StoryLine } from "./runner.ts";
+
+export type { StoryLine } from "./runner.ts";
+
+/** A broker or a dedicated controller, as drawn. */
+export interface SessionNode {
+  /** The node's name ("1", "4"). */
+  readonly name: string;
+  readonly id: number;
+  readonly kind: "broker" | "controller";
+  /** The machine: up, process-crashed or powered-off. */
+  readonly host: HostState;
+  /** The broker process's own state; null for a dedicated controller. */
+  readonly brokerState: BrokerState | null;
+  /** Fenced in the metadata truth; null when there is no active controller or no registration. */
+  readonly fenced: boolean | null;
+  /** A voter of the KRaft quorum (or, in ZooKeeper mode, false). */
+  readonly voter: boolean;
+  readonly activeController: boolean;
+}
+
+/** One replica of a partition as its broker sees itself. */
+export interface SessionReplica {
+  readonly broker: number;
+  /** The broker's role for the partition, or "down" when the broker is not running. */
+  readonly role: string;
+  readonly leaderEpoch: number;
+  readonly logStartOffset: number;
+  readonly hw: number;
+  readonly leo: number;
+  readonly flushedOffset: number;
+}
+
+/** A partition: the metadata truth (or the brokers' claims without one) and its replicas. */
+export interface SessionPartition {
+  readonly topic: string;
+  readonly partition: number;
+  /** Where leader, ISR and ELR come from: the active controller's image, or the brokers' own claims. */
+  readonly source: "metadata" | "brokers";
+  /** Null: no leader. */
+  readonly leader: number | null;
+  readonly leaderEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  readonly elr: readonly number[];
+  /** By broker id; a replica not hosted (yet) is missing. */
+  readonly replicaLogs: readonly SessionReplica[];
+}
+
+export interface SessionGroup {
+  readonly groupId: string;
+  readonly state: string;
+  readonly coordinator: number;
+  readonly members: ReadonlyArray<{ readonly clientId: string; readonly partitions: string[] }>;
+}
+
+/** Everything the cluster view draws, as plain data. */
+export interface SessionState {
+  readonly timeUs: number;
+  readonly durationUs: number;
+  readonly finished: boolean;
+  readonly nodes: readonly SessionNode[];
+  readonly partitions: readonly SessionPartition[];
+  readonly groups: readonly SessionGroup[];
+  /** The story up to now. */
+  readonly story: readonly StoryLine[];
+  readonly traceEvents: number;
+  readonly traceHash: string;
+}
+
+/** A moment of the timeline worth a mark on the scrubber. */
+export interface TimelineMarker {
+  readonly atUs: number;
+  readonly kind: "say" | "ask" | "pause" | "fault";
+  readonly text: string;
+  readonly answer?: string;
+}
+
+/** An action a user can take in the viz; each is a timeline action of the scenario format. */
+export type ForkAction =
+  | { readonly kind: "crash"; readonly node: string; readonly mode: "process" | "power" }
+  | { readonly kind: "restart"; readonly node: string };
+
+export interface SessionOptions {
+  /** Overrides the scenario's seed. */
+  readonly seed?: number;
+  /** The file name for located errors. */
+  readonly file?: string;
+}
+
+export class Session {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  private run: ScenarioRun;
+
+  /** Parses and opens; throws ScenarioError for a scenario it cannot run. */
+  constructor(
+    readonly text: string,
+    private readonly options: SessionOptions = {},
+  ) {
+    this.scenario = parseScenarioText(text, options.file ?? "scenario.yaml");
+    this.run = this.openRun();
+    this.seed = this.run.seed;
+    this.run.advanceTo(0);
+  }
+
+  private openRun(): ScenarioRun {
+    return new ScenarioRun(
+      this.scenario,
+      this.options.seed === undefined ? {} : { seed: this.options.seed },
+    );
+  }
+
+  get timeUs(): number {
+    return this.run.nowUs;
+  }
+
+  get durationUs(): number {
+    return this.run.endUs;
+  }
+
+  get finished(): boolean {
+    return this.run.finished;
+  }
+
+  /** Set when the run stopped at a bound (max events or max time). */
+  get boundMessage(): string | undefined {
+    return this.run.boundMessage;
+  }
+
+  /** Runs forward to `timeUs` (clamped to the duration); at the duration, the run finishes. */
+  advanceTo(timeUs: number): void {
+    const target = Math.max(0, Math.min(this.durationUs, Math.floor(timeUs)));
+    this.run.advanceTo(target);
+    if (this.run.nowUs >= this.durationUs || this.run.boundMessage !== undefined) this.run.finish();
+  }
+
+  /** Processes one event (see ScenarioRun.stepEvent); at the duration, the run finishes. */
+  stepEvent(): void {
+    this.run.stepEvent();
+    if (this.run.nowUs >= this.durationUs || this.run.boundMessage !== undefined) this.run.finish();
+  }
+
+  /** Goes to `timeUs`, backwards by replaying from the start. */
+  seek(timeUs: number): void {
+    const target = Math.max(0, Math.min(this.durationUs, Math.floor(timeUs)));
+    if (target < this.run.nowUs || (this.run.finished && target < this.durationUs)) {
+      this.run = this.openRun();
+    }
+    this.advanceTo(target);
+  }
+
+  /** The report of a finished run (what `kafkasim run` prints), undefined before the end. */
+  report(): RunReport | undefined {
+    return this.run.finished ? this.run.finish() : undefined;
+  }
+
+  /**
+   * Acts now: returns a new session whose text has the action appended to its timeline at the
+   * current time, replayed to this moment.
+   */
+  fork(action: ForkAction): Session {
+    const atUs = this.timeUs;
+    const next = new Session(appendTimelineAction(this.text, atUs, action), this.options);
+    next.advanceTo(atUs);
+    return next;
+  }
+
+  /** Marks for the scrubber: narrative steps and faults of the timeline, in time order. */
+  markers(): TimelineMarker[] {
+    const out: TimelineMarker[] = [];
+    for (const entry of this.scenario.timeline) {
+      const a = entry.action;
+      if (a.kind === "say") out.push({ atUs: entry.atUs, kind: "say", text: a.text.trim() });
+      else if (a.kind === "ask")
+        out.push({
+          atUs: entry.atUs,
+          kind: "ask",
+          text: a.question.trim(),
+          answer: a.answer.trim(),
+        });
+      else if (a.kind === "pause") out.push({ atUs: entry.atUs, kind: "pause", text: "pause" });
+      else if (FAULT_ACTIONS.has(a.kind))
+        out.push({ atUs: entry.atUs, kind: "fault", text: describeAction(a) });
+    }
+    return out;
+  }
+
+  /** The world now, as plain data. */
+  state(): SessionState {
+    const run = this.run;
+    const kafka = run.kafka;
+    const trace = run.engine.trace;
+    const base = {
+      timeUs: run.nowUs,
+      durationUs: this.durationUs,
+      finished: run.finished,
+      story: [...run.storyLines],
+      traceEvents: trace.count,
+      traceHash: trace.hash(),
+    };
+    if (kafka === undefined) return { ...base, nodes: [], partitions: [], groups: [] };
+    const cluster = kafka.cluster;
+    const image = cluster.activeImage();
+    const brokers = cluster.brokerSnapshots();
+    const activeController = activeControllerId(this.scenario, kafka.cluster);
+    const nodes: SessionNode[] = [];
+    for (const b of brokers) {
+      nodes.push({
+        name: String(b.id),
+        id: b.id,
+        kind: "broker",
+        host: cluster.host(String(b.id)).state,
+        brokerState: b.state,
+        fenced: fencedIn(image, b.id),
+        voter: isKraft(this.scenario) && cluster.voters.includes(b.id),
+        activeController: activeController === b.id,
+      });
+    }
+    for (const c of cluster.controllerSnapshots()) {
+      if (cluster.brokers.has(c.nodeId)) continue;
+      nodes.push({
+        name: String(c.nodeId),
+        id: c.nodeId,
+        kind: "controller",
+        host: cluster.host(String(c.nodeId)).state,
+        brokerState: null,
+        fenced: null,
+        voter: true,
+        activeController: activeController === c.nodeId,
+      });
+    }
+    return {
+      ...base,
+      nodes,
+      partitions: partitionsOf(image, brokers),
+      groups: kafka.groupViews().map((g) => ({
+        groupId: g.groupId,
+        state: g.state,
+        coordinator: g.coordinator.id,
+        members: g.members.map((m) => ({
+          clientId: m.clientId,
+          partitions: m.assignment.map((a) => `${a.topic}-${a.partition}`),
+        })),
+      })),
+    };
+  }
+}
+
+type Cluster = NonNullable<ScenarioRun["kafka"]>["cluster"];
+type BrokerSnapshots = ReturnType<Cluster["brokerSnapshots"]>;
+
+function isKraft(scenario: Scenario): boolean {
+  return scenario.cluster?.mode !== "zookeeper";
+}
+
+/** The active controller's node id: the KRaft leader whose epoch is committed, or ZooKeeper's controller broker. */
+function activeControllerId(scenario: Scenario, cluster: Cluster): number | null {
+  let best: { id: number; epoch: number } | null = null;
+  if (!isKraft(scenario)) {
+    for (const [id, broker] of [...cluster.brokers].sort(([a], [b]) => a - b)) {
+      const s = broker.zkControllerSnapshot();
+      if (s === undefined || !s.active || !cluster.host(String(id)).isUp) continue;
+      if (best === null || s.controllerEpoch > best.epoch) best = { id, epoch: s.controllerEpoch };
+    }
+    return best?.id ?? null;
+  }
+  for (const s of cluster.controllerSnapshots()) {
+    if (s.active && (best === null || s.epoch > best.epoch))
+      best = { id: s.nodeId, epoch: s.epoch };
+  }
+  return best?.id ?? null;
+}
+
+function fencedIn(image: MetadataImage | undefined, brokerId: number): boolean | null {
+  const registration = image?.brokers.get(brokerId);
+  return registration === undefined ? null : registration.fenced;
+}
+
+/** User topics' partitions, by (topic, partition); internal topics (`__...`) are left out. */
+function partitionsOf(
+  image: MetadataImage | undefined,
+  brokers: BrokerSnapshots,
+): SessionPartition[] {
+  const logs = new Map<string, SessionReplica[]>();
+  const claims = new Map<string, { leader: number; epoch: number; isr: readonly number[] }>();
+  const replicasSeen = new Map<string, readonly number[]>();
+  for (const b of brokers) {
+    const down = b.state === "not-running";
+    for (const p of b.partitions) {
+      if (p.topic.startsWith("__")) continue;
+      const key = `${p.topic}\u0000${p.partition}`;
+      const list = logs.get(key) ?? [];
+      list.push({
+        broker: b.id,
+        role: down ? "down" : p.role,
+        leaderEpoch: p.leaderEpoch,
+        logStartOffset: p.logStartOffset,
+        hw: p.hw,
+        leo: p.leo,
+        flushedOffset: p.flushedOffset,
+      });
+      logs.set(key, list);
+      if (!replicasSeen.has(key)) replicasSeen.set(key, p.replicas);
+      const claim = claims.get(key);
+      if (!down && p.role === "leader" && (claim === undefined || p.leaderEpoch > claim.epoch))
+        claims.set(key, { leader: b.id, epoch: p.leaderEpoch, isr: p.isr });
+    }
+  }
+  const out: SessionPartition[] = [];
+  const seen = new Set<string>();
+  if (image !== undefined) {
+    for (const topic of image.sortedTopicNames()) {
+      if (topic.startsWith("__")) continue;
+      const t = image.topicByName(topic);
+      if (t === undefined) continue;
+      t.partitions.forEach((p, id) => {
+        const key = `${topic}\u0000${id}`;
+        seen.add(key);
+        out.push({
+          topic,
+          partition: id,
+          source: "metadata",
+          leader: p.leader < 0 ? null : p.leader,
+          leaderEpoch: p.leaderEpoch,
+          replicas: [...p.replicas],
+          isr: [...p.isr],
+          elr: [...p.elr],
+          replicaLogs: logs.get(key) ?? [],
+        });
+      });
+    }
+  }
+  // Without an active controller (or for what it has not seen): the brokers' own claims.
+  const rest = [...logs.keys()].filter((k) => !seen.has(k)).sort();
+  for (const key of rest) {
+    const [topic, partition] = key.split("\u0000") as [string, string];
+    const claim = claims.get(key);
+    out.push({
+      topic,
+      partition: Number(partition),
+      source: "brokers",
+      leader: claim?.leader ?? null,
+      leaderEpoch: claim?.epoch ?? -1,
+      replicas: [...(replicasSeen.get(key) ?? [])],
+      isr: [...(claim?.isr ?? [])],
+      elr: [],
+      replicaLogs: logs.get(key) ?? [],
+    });
+  }
+  out.sort((a, b) =>
+    a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
+  );
+  return out;
+}
+
+function describeAction(a: Scenario["timeline"][number]["action"]): string {
+  const rest = Object.entries(a)
+    .filter(([k]) => k !== "kind")
+    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(" ");
+  return rest === "" ? a.kind : `${a.kind} ${rest}`;
+}
+
+/** A time as the scenario format writes it: whole milliseconds when it can, else microseconds. */
+export function formatAt(atUs: number): string {
+  return atUs % 1000 === 0 ? `${atUs / 1000}ms` : `${atUs}us`;
+}
+
+/** A node name as YAML: brokers and controllers as numbers, other nodes as quoted strings. */
+function nodeYaml(node: string): string {
+  return /^\d+$/.test(node) ? node : JSON.stringify(node);
+}
+
+/** The action's key and value, as one line of YAML. */
+function actionYaml(action: ForkAction): string {
+  if (action.kind === "restart") return `restart: ${nodeYaml(action.node)}`;
+  return action.mode === "process"
+    ? `crash: ${nodeYaml(action.node)}`
+    : `crash: { node: ${nodeYaml(action.node)}, mode: ${action.mode} }`;
+}
+
+/**
+ * The scenario text with `action` appended to its timeline at `atUs` (a `timeline` is added when
+ * there is none). The text is edited, not re-printed: comments and layout stay as written.
+ */
+export function appendTimelineAction(text: string, atUs: number, action: ForkAction): string {
+  const doc = parseDocument(text);
+  if (!isMap(doc.contents)) throw new Error("the scenario is not a YAML mapping");
+  const entry = [`at: ${formatAt(atUs)}`, actionYaml(action)];
+  const timeline = doc.get("timeline", true);
+  if (timeline === undefined || timeline === null) {
+    const sep = text === "" || text.endsWith("\n") ? "" : "\n";
+    return `${text}${sep}timeline:\n  - ${entry[0]}\n    ${entry[1]}\n`;
+  }
+  if (isSeq(timeline) && !timeline.flow && timeline.items.length > 0) {
+    const first = timeline.items[0] as { range?: [number, number, number] };
+    const last = timeline.items.at(-1) as { range?: [number, number, number] };
+    if (first.range !== undefined && last.range !== undefined) {
+      const lineStart = text.lastIndexOf("\n", first.range[0] - 1) + 1;
+      const pad = " ".repeat(text.indexOf("-", lineStart) - lineStart);
+      const end = Math.max(0, last.range[1] - 1);
+      const newline = text.indexOf("\n", end);
+      const at = newline < 0 ? text.length : newline;
+      const block = `\n${pad}- ${entry[0]}\n${pad}  ${entry[1]}`;
+      const out = text.slice(0, at) + block + text.slice(at);
+      const check = parseDocument(out).get("timeline", true);
+      if (isSeq(check) && check.items.length === timeline.items.length + 1) return out;
+    }
+  }
+  // A flow or empty timeline: re-printed by the YAML library.
+  const item = doc.createNode(parseDocument(entry.join("\n")).toJS());
+  if (isSeq(timeline)) timeline.add(item);
+  else doc.set("timeline", doc.createNode([item]));
+  return doc.toString();
+}

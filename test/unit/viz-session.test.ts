@@ -1,0 +1,131 @@
+// viz: session: a run advanced step by step, read as plain data, sought backwards and forked,
+// gives the same states and the same final traceHash as runScenario.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parseScenarioText } from "../../sim/scenario/load.ts";
+import { runScenario } from "../../sim/scenario/runner.ts";
+import { appendTimelineAction, Session } from "../../sim/scenario/session.ts";
+
+const FAILOVER = readFileSync("scenarios/leader-failover.yaml", "utf8");
+
+describe("viz: session", () => {
+  it("viz: session: advancing in uneven steps ends on runScenario's traceHash", () => {
+    for (const [file, seed] of [
+      ["leader-failover.yaml", 1],
+      ["last-replica-standing-elr.yaml", 7],
+      ["demo-transfer.yaml", 3],
+    ] as const) {
+      const text = readFileSync(`scenarios/${file}`, "utf8");
+      const session = new Session(text, { seed, file });
+      for (let t = 0; t < session.durationUs; t += 1_234_567) session.advanceTo(t);
+      session.advanceTo(session.durationUs);
+      const expected = runScenario(parseScenarioText(text, file), { seed }).results;
+      expect(session.finished).toBe(true);
+      expect(session.state().traceHash).toBe(expected.traceHash);
+      expect(session.report()?.results.traceHash).toBe(expected.traceHash);
+    }
+  });
+
+  it("viz: session: state shows the failover: broker 1 crashed, broker 2 leads orders-0 without 1 in the ISR", () => {
+    const session = new Session(FAILOVER);
+    session.advanceTo(1_000_000);
+    const before = session.state();
+    expect(before.nodes.map((n) => n.name)).toEqual(["1", "2", "3"]);
+    expect(before.nodes.every((n) => n.host === "up")).toBe(true);
+    expect(before.nodes.filter((n) => n.activeController)).toHaveLength(1);
+    const p0 = before.partitions.find((p) => p.topic === "orders" && p.partition === 0)!;
+    expect(p0.leader).toBe(1);
+    expect([...p0.isr].sort()).toEqual([1, 2, 3]);
+    expect(p0.replicaLogs.map((r) => r.broker)).toEqual([1, 2, 3]);
+    for (const r of p0.replicaLogs) {
+      expect(r.logStartOffset).toBeLessThanOrEqual(r.hw);
+      expect(r.hw).toBeLessThanOrEqual(r.leo);
+    }
+    session.advanceTo(14_000_000);
+    const after = session.state();
+    expect(after.nodes.find((n) => n.name === "1")!.host).toBe("process-crashed");
+    expect(after.nodes.find((n) => n.name === "1")!.fenced).toBe(true);
+    const q0 = after.partitions.find((p) => p.topic === "orders" && p.partition === 0)!;
+    expect(q0.leader).toBe(2);
+    expect(q0.isr).not.toContain(1);
+    expect(q0.leaderEpoch).toBeGreaterThan(p0.leaderEpoch);
+    expect(
+      after.story.some((l) => l.kind === "fault" && l.text.includes("1: process crashed")),
+    ).toBe(true);
+  });
+
+  it("viz: session: seeking back and forth gives identical states", () => {
+    const session = new Session(FAILOVER);
+    session.advanceTo(12_000_000);
+    const first = JSON.stringify(session.state());
+    session.seek(30_000_000);
+    expect(session.state().timeUs).toBe(30_000_000);
+    session.seek(12_000_000);
+    expect(JSON.stringify(session.state())).toBe(first);
+    session.seek(session.durationUs);
+    const end = session.state().traceHash;
+    session.seek(3_000_000);
+    session.seek(session.durationUs);
+    expect(session.state().traceHash).toBe(end);
+  });
+
+  it("viz: session: a fork appends the action to the text, and the text replays with runScenario", () => {
+    const session = new Session(FAILOVER);
+    session.advanceTo(20_000_000);
+    const forked = session.fork({ kind: "crash", node: "2", mode: "process" });
+    expect(forked.timeUs).toBe(20_000_000);
+    expect(forked.text).toContain("crash: 2");
+    expect(forked.text.startsWith(FAILOVER.slice(0, 200))).toBe(true);
+    expect(
+      forked.scenario.timeline.some((e) => e.atUs === 20_000_000 && e.action.kind === "crash"),
+    ).toBe(true);
+    expect(forked.state().nodes.find((n) => n.name === "2")!.host).toBe("process-crashed");
+    expect(session.state().nodes.find((n) => n.name === "2")!.host).toBe("up");
+    forked.advanceTo(forked.durationUs);
+    const replay = runScenario(parseScenarioText(forked.text, "forked.yaml")).results.traceHash;
+    expect(forked.state().traceHash).toBe(replay);
+    expect(replay).not.toBe(runScenario(parseScenarioText(FAILOVER, "f.yaml")).results.traceHash);
+  });
+
+  it("viz: session: appendTimelineAction writes the scenario format, and adds a timeline when there is none", () => {
+    const text = "version: 1\nname: x\ncluster: { brokers: 1 }\n# a comment\n";
+    const out = appendTimelineAction(text, 1_500_250, { kind: "crash", node: "1", mode: "power" });
+    expect(out).toContain("# a comment");
+    const scenario = parseScenarioText(out, "x.yaml");
+    expect(scenario.timeline).toHaveLength(1);
+    expect(scenario.timeline[0]!.atUs).toBe(1_500_250);
+    expect(scenario.timeline[0]!.action).toMatchObject({ kind: "crash", node: "1", mode: "power" });
+    const restart = parseScenarioText(
+      appendTimelineAction(out, 3_000_000, { kind: "restart", node: "1" }),
+      "x.yaml",
+    );
+    expect(restart.timeline.map((e) => e.action.kind)).toEqual(["crash", "restart"]);
+  });
+
+  it("viz: session: appendTimelineAction handles a flow-style timeline", () => {
+    const text = "version: 1\nname: x\ncluster: { brokers: 2 }\ntimeline: []\n";
+    const out = appendTimelineAction(text, 2_000_000, {
+      kind: "crash",
+      node: "2",
+      mode: "process",
+    });
+    const scenario = parseScenarioText(out, "x.yaml");
+    expect(scenario.timeline.map((e) => [e.atUs, e.action.kind])).toEqual([[2_000_000, "crash"]]);
+  });
+
+  it("viz: session: stepEvent moves the clock one event at a time, and the trace grows by its events", () => {
+    const session = new Session(FAILOVER);
+    session.advanceTo(2_000_000);
+    const before = session.state();
+    session.stepEvent();
+    const after = session.state();
+    expect(after.timeUs).toBeGreaterThanOrEqual(before.timeUs);
+    expect(after.timeUs).toBeLessThan(2_100_000);
+    expect(after.traceHash).not.toBe(before.traceHash);
+    // Stepping then advancing ends where advancing alone ends.
+    session.advanceTo(session.durationUs);
+    const plain = new Session(FAILOVER);
+    plain.advanceTo(plain.durationUs);
+    expect(session.state().traceHash).toBe(plain.state().traceHash);
+  });
+});
