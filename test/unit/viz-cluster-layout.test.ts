@@ -1,7 +1,7 @@
 // viz: cluster layout: from a session's state, one box per broker with its state in words and
 // a border style (not colour alone), one bar per replica, the leader and ISR membership marked,
-// and the playback and caption rules the page runs on. (happy-dom is not installed here, so the
-// SVG itself is checked in Chromium by test/e2e/viz.e2e.test.ts; the layout is what it draws.)
+// and the playback and caption rules the page runs on. (The SVG drawn from it is checked in
+// viz-cluster-view.test.ts under happy-dom and in Chromium by test/e2e/viz.e2e.test.ts.)
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Session } from "../../sim/scenario/session.ts";
