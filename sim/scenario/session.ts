@@ -17,9 +17,11 @@
  * not change the run or its traceHash.
  */
 import { isMap, isSeq, parseDocument } from "yaml";
+import type { TraceEvent } from "../engine/trace.ts";
 import type { HostState } from "../infra/host.ts";
 import type { BrokerState } from "../kafka/broker/broker.ts";
 import type { MetadataImage } from "../kafka/metadata/image.ts";
+import type { KafkaWorld } from "./kafka-world.ts";
 import { FAULT_ACTIONS } from "./liveness.ts";
 import { parseScenarioText, type Scenario } from "./load.ts";
 import { type RunReport, ScenarioRun, type StoryLine } from "./runner.ts";
@@ -128,11 +130,28 @@ export class Session {
     this.run.advanceTo(0);
   }
 
+  /**
+   * Every trace event of the run so far, in order (the event log and the charts read it). A seek
+   * backwards replays, and the list is rebuilt with the replay: it always ends at `timeUs`.
+   */
+  get events(): readonly TraceEvent[] {
+    return this.traceEvents;
+  }
+
+  private traceEvents: TraceEvent[] = [];
+
+  /** The Kafka side of the run (tools at the current moment), undefined for bare hosts. */
+  get kafka(): KafkaWorld | undefined {
+    return this.run.kafka;
+  }
+
   private openRun(): ScenarioRun {
-    return new ScenarioRun(
-      this.scenario,
-      this.options.seed === undefined ? {} : { seed: this.options.seed },
-    );
+    const events: TraceEvent[] = [];
+    this.traceEvents = events;
+    return new ScenarioRun(this.scenario, {
+      ...(this.options.seed === undefined ? {} : { seed: this.options.seed }),
+      onTrace: (e) => events.push(e),
+    });
   }
 
   get timeUs(): number {

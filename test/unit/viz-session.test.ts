@@ -129,3 +129,20 @@ describe("viz: session", () => {
     expect(session.state().traceHash).toBe(plain.state().traceHash);
   });
 });
+
+describe("viz: session: trace events", () => {
+  it("keeps every trace event so far, and rebuilds the list on a seek backwards", () => {
+    const session = new Session(readFileSync("scenarios/leader-failover.yaml", "utf8"));
+    session.advanceTo(5_000_000);
+    const count = session.events.length;
+    expect(count).toBe(session.state().traceEvents);
+    expect(session.events.every((e) => e.t <= 5_000_000)).toBe(true);
+    const crash = session.events.find((e) => e.type === "host.crash");
+    expect(crash?.node).toBe("1");
+    session.seek(1_000_000);
+    expect(session.events.length).toBeLessThan(count);
+    expect(session.events.every((e) => e.t <= 1_000_000)).toBe(true);
+    session.advanceTo(5_000_000);
+    expect(session.events.length).toBe(count);
+  });
+});
