@@ -6,12 +6,19 @@
  * edits is kept in localStorage, so it survives a reload. Scenario text is shown as text, never as
  * HTML.
  */
-import { formatIssues, formatReport, ScenarioError, Session } from "../sim/index.ts";
+import {
+  type ForkAction,
+  formatIssues,
+  formatReport,
+  ScenarioError,
+  Session,
+} from "../sim/index.ts";
 import { Captions } from "./captions.ts";
 import type { NodeBox } from "./cluster-layout.ts";
 import { renderCluster } from "./cluster-view.ts";
 import { installHook } from "./hook.ts";
 import { bindKeys } from "./keyboard.ts";
+import { PANELS } from "./panels/index.ts";
 import {
   clampSpeedLog,
   formatSpeed,
@@ -150,10 +157,29 @@ function seconds(us: number): string {
   return `${(us / 1_000_000).toFixed(3)} s`;
 }
 
+/** The panels (clients, charts, event log, terminal), each in its own <section>, redrawn with the view. */
+const panelHost = {
+  act: (action: ForkAction) => forkWith(action),
+  seek: (us: number) => seek(us),
+};
+const panelRedraws = PANELS.map((panel) => {
+  const section = document.createElement("section");
+  section.className = "panel";
+  section.id = `panel-${panel.id}`;
+  const heading = document.createElement("h2");
+  heading.textContent = panel.title;
+  const body = document.createElement("div");
+  section.append(heading, body);
+  element<HTMLElement>("panels").append(section);
+  return panel.mount(body, panelHost);
+});
+
 function render(): void {
   if (session === undefined) return;
   const state = session.state();
   renderCluster(ui.cluster, state, { onNodeClick: act });
+  const current = session;
+  for (const redraw of panelRedraws) guarded(() => redraw(current));
   ui.scrubber.value = String(state.timeUs);
   ui.timeLabel.textContent = `${seconds(state.timeUs)} / ${seconds(state.durationUs)}`;
   ui.play.textContent = playing ? "❚❚ Pause" : "▶ Play";
@@ -189,13 +215,18 @@ function seek(us: number): void {
 
 /** A click on a broker: crash it (shift: power loss) or restart it, as a fork of the run. */
 function act(node: NodeBox, event: MouseEvent): void {
+  forkWith(
+    node.clickAction === "crash"
+      ? { kind: "crash", node: node.name, mode: event.shiftKey ? "power" : "process" }
+      : { kind: "restart", node: node.name },
+  );
+}
+
+/** Acts now: the action joins the scenario's timeline and the run continues from here. */
+function forkWith(action: ForkAction): void {
   if (session === undefined) return;
   try {
-    session = session.fork(
-      node.clickAction === "crash"
-        ? { kind: "crash", node: node.name, mode: event.shiftKey ? "power" : "process" }
-        : { kind: "restart", node: node.name },
-    );
+    session = session.fork(action);
     setText(session.text);
     drawMarkers();
     render();
