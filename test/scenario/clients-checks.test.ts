@@ -106,8 +106,8 @@ describe("scenario: acks compared (bundled)", () => {
     expect(report).toContain("\nChecks\n  FAIL no-lost-acked-writes: ");
     // The metrics section: every broker and producer, by Kafka's metric names.
     expect(report).toContain("\nMetrics at the end (Kafka's names;");
-    expect(report).toMatch(/\n  broker +MessagesIn +BytesIn +BytesOut +FailedProduce/);
-    expect(report).toMatch(/\n  producer-all +25\d\d\d +0 /);
+    expect(report).toMatch(/\n {2}broker +MessagesIn +BytesIn +BytesOut +FailedProduce/);
+    expect(report).toMatch(/\n {2}producer-all +25\d\d\d +0 /);
     expect(report).toContain("  ok   no-divergence: ");
 
     const second = runScenario(loadScenarioFile("scenarios/acks-compared.yaml"));
