@@ -183,6 +183,8 @@ const DIRECTOR_ID = "scenario";
 /** What the director records while the run goes: tool outputs and expectation verdicts. */
 interface RunRecord {
   cli: RunResults["cli"];
+  /** Each cli entry's exit code, by index: null while its tool waits for the cluster. */
+  cliExit: Array<number | null>;
   expectations: RunResults["expectations"];
 }
 
@@ -227,36 +229,43 @@ class Director implements Actor {
   private runTool(command: string, input: readonly string[]): void {
     const split = splitCommand(command);
     const entry = { atUs: this.engine.now, command, output: "", error: "" };
+    const index = this.record.cli.length;
     this.record.cli.push(entry);
-    if (!Array.isArray(split)) {
-      entry.error = `kafkasim: ${split.error} in: ${command}\n`;
+    this.record.cliExit.push(null);
+    const refuse = (error: string) => {
+      entry.error = error;
+      this.record.cliExit[index] = 1;
       this.engine.trace.emit("scenario.cli", DIRECTOR_ID, { command, exitCode: 1 });
-      return;
-    }
+    };
+    if (!Array.isArray(split)) return refuse(`kafkasim: ${split.error} in: ${command}\n`);
     const words = split;
     const kafka = this.kafka;
     if (kafka === undefined) {
-      entry.error = `kafkasim: ${words[0]}: Kafka's tools need a Kafka cluster (this scenario has bare hosts)\n`;
-      this.engine.trace.emit("scenario.cli", DIRECTOR_ID, { command, exitCode: 1 });
-      return;
+      return refuse(
+        `kafkasim: ${words[0]}: Kafka's tools need a Kafka cluster (this scenario has bare hosts)\n`,
+      );
     }
-    // A tool that waits for the cluster fills its entry in when it answers.
-    let exitCode: number | undefined;
+    // A tool that waits for the cluster fills its entry in when it answers, and says so in the
+    // trace (which entry, by index).
+    let started = false;
     this.pendingTools.add(entry);
     kafka.runTool(words, input, (output) => {
-      exitCode = output.exitCode;
+      this.record.cliExit[index] = output.exitCode;
       this.pendingTools.delete(entry);
       entry.output = output.stdout;
       entry.error = output.stderr;
-      if (entry.atUs !== this.engine.now)
+      if (started)
         this.engine.trace.emit("scenario.cli-done", DIRECTOR_ID, {
           command,
+          index,
           exitCode: output.exitCode,
         });
     });
+    started = true;
+    const exitCode = this.record.cliExit[index];
     this.engine.trace.emit("scenario.cli", DIRECTOR_ID, {
       command,
-      ...(exitCode === undefined ? { waiting: true } : { exitCode }),
+      ...(exitCode === null || exitCode === undefined ? { waiting: true } : { exitCode }),
     });
   }
 
@@ -545,6 +554,14 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
  * nothing runs, and each call only moves the engine's clock forward.
  */
 export class ScenarioRun {
+  /**
+   * The Kafka tools the run has started so far, in start order, with what they printed and their
+   * exit code (null while a tool waits for the cluster).
+   */
+  cliEntries(): Array<RunResults["cli"][number] & { readonly exitCode: number | null }> {
+    return this.record.cli.map((e, i) => ({ ...e, exitCode: this.record.cliExit[i] ?? null }));
+  }
+
   readonly engine: Engine;
   readonly seed: number;
   /** The scenario's duration, µs: the run ends there. */
@@ -555,7 +572,7 @@ export class ScenarioRun {
   boundMessage: string | undefined;
   private readonly network: Network;
   private readonly story = new StoryCollector();
-  private readonly record: RunRecord = { cli: [], expectations: [] };
+  private readonly record: RunRecord = { cli: [], cliExit: [], expectations: [] };
   private readonly director: Director;
   private readonly atEndExpectations: Array<PartitionExpectation | GroupExpectation> = [];
   private report: RunReport | undefined;

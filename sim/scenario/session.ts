@@ -105,7 +105,19 @@ export interface TimelineMarker {
 /** An action a user can take in the viz; each is a timeline action of the scenario format. */
 export type ForkAction =
   | { readonly kind: "crash"; readonly node: string; readonly mode: "process" | "power" }
-  | { readonly kind: "restart"; readonly node: string };
+  | { readonly kind: "restart"; readonly node: string }
+  /** A Kafka tool line (the terminal); `input` feeds a console producer or stands for a JSON file. */
+  | { readonly kind: "cli"; readonly command: string; readonly input?: readonly string[] };
+
+/** A Kafka tool the run has started (a timeline `cli` action), with its output so far. */
+export interface CliRun {
+  readonly atUs: number;
+  readonly command: string;
+  readonly output: string;
+  readonly error: string;
+  /** Null while the tool still waits for the cluster; at the end of the run, every tool is done. */
+  readonly exitCode: number | null;
+}
 
 export interface SessionOptions {
   /** Overrides the scenario's seed. */
@@ -152,6 +164,23 @@ export class Session {
       ...(this.options.seed === undefined ? {} : { seed: this.options.seed }),
       onTrace: (e) => events.push(e),
     });
+  }
+
+  /**
+   * The Kafka tools the run has started so far (timeline `cli` actions), in start order, with what
+   * they printed; a tool that waits for the cluster has a null exit code until it answers. Rebuilt
+   * with the run on a seek backwards, like `events`.
+   */
+  cliRuns(): CliRun[] {
+    const finished = this.run.finished;
+    return this.run.cliEntries().map((e) => ({
+      atUs: e.atUs,
+      command: e.command,
+      output: e.output,
+      error: e.error,
+      // At the end, a tool that never answered ends as the runner reports it (an error).
+      exitCode: e.exitCode ?? (finished ? (e.error === "" ? 0 : 1) : null),
+    }));
   }
 
   get timeUs(): number {
@@ -417,6 +446,14 @@ function nodeYaml(node: string): string {
 
 /** The action's key and value, as one line of YAML. */
 function actionYaml(action: ForkAction): string {
+  if (action.kind === "cli") {
+    // JSON strings and arrays are YAML flow scalars and sequences: one line, quoted as needed.
+    const command = JSON.stringify(action.command);
+    const input = action.input ?? [];
+    return input.length === 0
+      ? `cli: ${command}`
+      : `cli: { command: ${command}, input: ${JSON.stringify(input)} }`;
+  }
   if (action.kind === "restart") return `restart: ${nodeYaml(action.node)}`;
   return action.mode === "process"
     ? `crash: ${nodeYaml(action.node)}`

@@ -146,3 +146,90 @@ describe("viz: session: trace events", () => {
     expect(session.events.length).toBe(count);
   });
 });
+
+describe("viz: session: cli actions (the terminal)", () => {
+  const QUICKSTART = readFileSync("scenarios/quickstart.yaml", "utf8");
+  const CONSUME =
+    "kafka-console-consumer.sh --topic quickstart-events --from-beginning --max-messages 2 --bootstrap-server localhost:9092";
+
+  it("appendTimelineAction writes a cli line, quoted, with its input, into a block, a flow or no timeline", () => {
+    const command = `kafka-configs.sh --bootstrap-server localhost:9092 --alter --entity-type topics --entity-name t --add-config 'retention.ms=1000' # "x"`;
+    for (const text of [
+      QUICKSTART,
+      "version: 1\nname: x\ncluster: { brokers: 1 }\ntimeline: []\n",
+      "version: 1\nname: x\ncluster: { brokers: 1 }\n# a comment\n",
+    ]) {
+      const plain = appendTimelineAction(text, 2_500_000, { kind: "cli", command });
+      const withInput = appendTimelineAction(plain, 3_300_000, {
+        kind: "cli",
+        command: "kafka-console-producer.sh --topic t --bootstrap-server localhost:9092",
+        input: ["Hello", "key: value", "", '"quoted"'],
+      });
+      const scenario = parseScenarioText(withInput, "x.yaml");
+      const cli = scenario.timeline.filter((e) => e.action.kind === "cli");
+      expect(cli.find((e) => e.atUs === 2_500_000)).toMatchObject({
+        action: { kind: "cli", command, input: [] },
+      });
+      expect(cli.find((e) => e.atUs === 3_300_000)).toMatchObject({
+        atUs: 3_300_000,
+        action: { kind: "cli", input: ["Hello", "key: value", "", '"quoted"'] },
+      });
+    }
+    // The rest of the file stays as written.
+    const out = appendTimelineAction(QUICKSTART, 12_000_000, { kind: "cli", command: CONSUME });
+    const added = out.split("\n").filter((l) => !QUICKSTART.split("\n").includes(l));
+    expect(added).toEqual(["  - at: 12000ms", `    cli: ${JSON.stringify(CONSUME)}`]);
+    expect(
+      out
+        .split("\n")
+        .filter((l) => !added.includes(l))
+        .join("\n"),
+    ).toBe(QUICKSTART);
+  });
+
+  it("a forked cli runs at the moment of the fork; cliRuns shows it waiting, then its output; the text replays", () => {
+    const session = new Session(QUICKSTART);
+    session.advanceTo(4_500_000);
+    const before = session.cliRuns().length;
+    const forked = session.fork({ kind: "cli", command: CONSUME });
+    expect(session.cliRuns()).toHaveLength(before);
+    const runs = forked.cliRuns();
+    expect(runs).toHaveLength(before + 1);
+    expect(runs.at(-1)).toMatchObject({ atUs: 4_500_000, command: CONSUME, exitCode: null });
+    forked.advanceTo(12_000_000);
+    const done = forked.cliRuns().find((r) => r.atUs === 4_500_000)!;
+    expect(done.exitCode).toBe(0);
+    expect(done.output).toBe("Hello\nWorld\n");
+    expect(done.error).toContain("Processed a total of 2 messages");
+    // A seek back rebuilds the record with the run.
+    forked.seek(2_000_000);
+    expect(forked.cliRuns().map((r) => r.atUs)).toEqual([1_000_000]);
+    forked.advanceTo(forked.durationUs);
+    const replay = runScenario(parseScenarioText(forked.text, "forked.yaml")).results;
+    expect(forked.state().traceHash).toBe(replay.traceHash);
+    expect(forked.cliRuns().map((r) => [r.atUs, r.command, r.output, r.error])).toEqual(
+      replay.cli.map((r) => [r.atUs, r.command, r.output, r.error]),
+    );
+    expect(forked.cliRuns().every((r) => r.exitCode !== null)).toBe(true);
+  });
+
+  it("a forked console producer with input writes its records, which a consumer then reads", () => {
+    const session = new Session(QUICKSTART);
+    session.advanceTo(9_500_000);
+    const forked = session.fork({
+      kind: "cli",
+      command:
+        "kafka-console-producer.sh --topic quickstart-events --bootstrap-server localhost:9092",
+      input: ["again"],
+    });
+    forked.advanceTo(10_500_000);
+    const read = forked.fork({
+      kind: "cli",
+      command: CONSUME.replace("--max-messages 2", "--max-messages 3"),
+    });
+    read.advanceTo(read.durationUs);
+    const last = read.cliRuns().at(-1)!;
+    expect(last.output).toBe("Hello\nWorld\nagain\n");
+    expect(last.exitCode).toBe(0);
+  });
+});
