@@ -1,40 +1,28 @@
 // e2e: determinism across engines: every bundled scenario run in headless Chromium (the built
 // page, the same simulator code) gives the same traceHash as in Node for the same seed.
 import { readdirSync, readFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { build, type PreviewServer, preview } from "vite";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseScenarioText } from "../../sim/scenario/load.ts";
 import { runScenario } from "../../sim/scenario/runner.ts";
+import { type OpenPage, openPage } from "./support.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const files = readdirSync("scenarios")
   .filter((f) => /\.(ya?ml|json)$/.test(f) && f !== "schema.json")
   .sort();
 
-let server: PreviewServer;
-let browser: Browser;
+let opened: OpenPage;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
-  await build({ logLevel: "warn" });
-  server = await preview({ preview: { port: 0, strictPort: false }, logLevel: "warn" });
-  const address = server.httpServer.address() as AddressInfo;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
-  page = await browser.newPage();
-  page.on("pageerror", (e) => pageErrors.push(String(e)));
-  await page.goto(`http://127.0.0.1:${address.port}/`);
-  await page.waitForFunction(() => "__kafkasim" in window, null, { timeout: 60_000 });
+  opened = await openPage();
+  page = opened.page;
+  pageErrors = opened.errors;
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => server?.httpServer.close(() => resolve()));
+  await opened?.close();
 });
 
 async function browserHash(text: string, seed: number): Promise<string> {

@@ -1,21 +1,16 @@
 // e2e: the viz: the built page in headless Chromium draws the cluster of leader-failover, shows
 // the new leader after the failover, crashes a broker on a click (and the click lands in the
 // scenario text), and gives the same DOM text when scrubbed back and forth.
-import { readFileSync, rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { build, type PreviewServer, preview } from "vite";
+import { readFileSync } from "node:fs";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type OpenPage, openPage } from "./support.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-// Its own build directory: the other e2e files build the page at the same time.
-const OUT_DIR = `/tmp/kafkasim-viz-e2e-${process.pid}`;
 const FAILOVER = readFileSync("scenarios/leader-failover.yaml", "utf8");
 
-let server: PreviewServer;
-let browser: Browser;
+let opened: OpenPage;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 interface Hook {
   scenario: string;
@@ -28,32 +23,13 @@ interface Hook {
 }
 
 beforeAll(async () => {
-  await build({ logLevel: "warn", build: { outDir: OUT_DIR, emptyOutDir: true } });
-  server = await preview({
-    preview: { port: 0, strictPort: false },
-    build: { outDir: OUT_DIR },
-    logLevel: "warn",
-  });
-  const address = server.httpServer.address() as AddressInfo;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on("pageerror", (e) => pageErrors.push(String(e)));
-  page.on("console", (m) => {
-    if (m.type() === "error") pageErrors.push(m.text());
-  });
-  await page.goto(`http://127.0.0.1:${address.port}/`);
-  await page.evaluate(() => localStorage.clear());
-  await page.reload();
-  await page.waitForFunction(() => "__kafkasim" in window, null, { timeout: 60_000 });
+  opened = await openPage();
+  page = opened.page;
+  pageErrors = opened.errors;
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => server?.httpServer.close(() => resolve()));
-  rmSync(OUT_DIR, { recursive: true, force: true });
+  await opened?.close();
 });
 
 async function seek(us: number): Promise<void> {
@@ -238,7 +214,7 @@ describe("e2e: the viz", () => {
     const hash = await page.evaluate(() =>
       (window as unknown as { __kafkasim: Hook }).__kafkasim.traceHash(),
     );
-    const other = await browser.newPage();
+    const other = await opened.browser.newPage();
     await other.goto(url);
     await other.waitForFunction(() => "__kafkasim" in window);
     const there = await other.evaluate(() => {
