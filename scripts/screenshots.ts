@@ -1,7 +1,8 @@
 /**
  * Screenshots of the viz for the docs: builds the page, serves it, opens it in headless Chromium
- * (as the e2e tests do) and saves PNGs of the cluster view at moments of a failover into
- * docs/images/. Run: npx tsx scripts/screenshots.ts (needs /usr/bin/chromium, or CHROMIUM_PATH).
+ * (as the e2e tests do) and saves PNGs into docs/images/: the cluster view at moments of a
+ * failover, the clients panel during a stop-the-world rebalance, the message-sequence diagram
+ * and the charts. Run: npx tsx scripts/screenshots.ts (needs /usr/bin/chromium, or CHROMIUM_PATH).
  */
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -12,8 +13,14 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const OUT_DIR = `/tmp/kafkasim-screenshots-${process.pid}`;
 const IMAGES = "docs/images";
 
-/** Scenario, then the moments to capture (µs) with the file names. */
-const SHOTS: ReadonlyArray<{ file: string; moments: ReadonlyArray<[number, string]> }> = [
+/** Scenario, the element to capture (default the cluster view), then the moments (µs). */
+const SHOTS: ReadonlyArray<{
+  file: string;
+  element?: string;
+  /** A <details> to open first (the sequence diagram is drawn only while open). */
+  open?: string;
+  moments: ReadonlyArray<[number, string]>;
+}> = [
   {
     file: "isr-broker-stops.yaml",
     moments: [
@@ -22,6 +29,27 @@ const SHOTS: ReadonlyArray<{ file: string; moments: ReadonlyArray<[number, strin
       [31_000_000, "viz-failover-3-fenced-new-leader"],
       [40_000_000, "viz-failover-4-restarted"],
     ],
+  },
+  {
+    // consumer-3 joins at 20 s: eager members have revoked everything until 21.1 s.
+    file: "rebalance-eager-vs-cooperative.yaml",
+    element: "#panel-clients",
+    moments: [
+      [20_500_000, "viz-clients-rebalance-stop"],
+      [25_000_000, "viz-clients-rebalanced"],
+    ],
+  },
+  {
+    // Producers at 1000 records/s and their leader's followers fetching, just before the crash.
+    file: "acks-compared.yaml",
+    element: "#panel-events details.sequence",
+    open: "#panel-events details.sequence",
+    moments: [[4_990_000, "viz-sequence-diagram"]],
+  },
+  {
+    file: "acks-compared.yaml",
+    element: "#panel-charts",
+    moments: [[30_000_000, "viz-charts-acks-compared"]],
   },
 ];
 
@@ -45,6 +73,11 @@ async function main(): Promise<void> {
     for (const shot of SHOTS) {
       readFileSync(`scenarios/${shot.file}`, "utf8"); // fails early for a missing scenario
       await page.selectOption("#picker", shot.file);
+      if (shot.open !== undefined)
+        await page.evaluate((sel) => {
+          const d = document.querySelector(sel);
+          if (d instanceof HTMLDetailsElement) d.open = true;
+        }, shot.open);
       for (const [us, name] of shot.moments) {
         await page.evaluate(
           (t) =>
@@ -52,7 +85,7 @@ async function main(): Promise<void> {
           us,
         );
         const path = `${IMAGES}/${name}.png`;
-        await page.locator("#cluster").screenshot({ path });
+        await page.locator(shot.element ?? "#cluster").screenshot({ path });
         console.log(`wrote ${path}`);
       }
     }
