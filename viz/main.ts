@@ -161,6 +161,10 @@ function seconds(us: number): string {
 const panelHost = {
   act: (action: ForkAction) => forkWith(action),
   seek: (us: number) => seek(us),
+  replaceScenario: (text: string) => {
+    setText(text);
+    open(false);
+  },
 };
 const panelRedraws = PANELS.map((panel) => {
   const section = document.createElement("section");

@@ -11,6 +11,11 @@ export interface PanelHost {
   act(action: ForkAction): void;
   /** Moves the run to a virtual time (the event log's "jump to"). */
   seek(timeUs: number): void;
+  /**
+   * Replaces the scenario text (a knob changed, a client added, a file dropped) and opens it
+   * from 0 s: the editor shows the new text, and it survives a reload like any edit.
+   */
+  replaceScenario(text: string): void;
 }
 
 export interface Panel {
