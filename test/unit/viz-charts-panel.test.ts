@@ -8,7 +8,7 @@ import { Session } from "../../sim/scenario/session.ts";
 import { chartsPanel } from "../../viz/panels/charts-panel.ts";
 
 const ISR = readFileSync("scenarios/isr-broker-stops.yaml", "utf8");
-const host = { act: () => {}, seek: () => {} };
+const host = { act: () => {}, seek: () => {}, replaceScenario: () => {} };
 
 function mount(): { div: HTMLDivElement; redraw: (s: Session) => void } {
   const div = document.createElement("div");

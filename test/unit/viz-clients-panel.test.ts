@@ -9,7 +9,7 @@ import { mountClientsView } from "../../viz/clients-view.ts";
 import { clientsPanel } from "../../viz/panels/clients-panel.ts";
 
 const REBALANCE = readFileSync("scenarios/rebalance-eager-vs-cooperative.yaml", "utf8");
-const host = { act: () => undefined, seek: () => undefined };
+const host = { act: () => undefined, seek: () => undefined, replaceScenario: () => undefined };
 
 function mounted(): { div: HTMLDivElement; redraw: (s: Session) => void } {
   const div = document.createElement("div");

@@ -35,6 +35,9 @@ function mountAt(us: number): Mounted {
       mounted.session.seek(t);
       mounted.redraw(mounted.session);
     },
+    replaceScenario: () => {
+      throw new Error("the event log does not replace the scenario");
+    },
   };
   mounted.redraw = eventLogPanel.mount(container, host);
   mounted.redraw(session);
