@@ -28,6 +28,9 @@ function page(text = QUICKSTART) {
       session.seek(us);
       redraw(session);
     },
+    replaceScenario() {
+      throw new Error("the terminal does not replace the scenario");
+    },
   });
   const input = container.querySelector<HTMLInputElement>("input.terminal-input")!;
   const form = container.querySelector<HTMLFormElement>("form")!;
