@@ -1,13 +1,24 @@
 /**
  * The cluster view's layout: from a session state (plain data) to what is drawn (plain data):
- * one box per broker or dedicated controller, one row per partition, one bar per replica with the
- * positions of its log start, HW, LEO and flushed offset. No DOM here, so the layout is tested in
- * Node; cluster-view.ts draws it with D3.
+ * one box per broker or dedicated controller (with the network faults cutting it off), one row per
+ * partition, one bar per replica with the positions of its log start, HW, LEO, flushed offset,
+ * segment boundaries and LSO, and the records truncated or lost marked where they were (from the
+ * trace, folded by cluster-history.ts). No DOM here, so the layout is tested in Node;
+ * cluster-view.ts draws it with D3.
  *
  * State is shown twice, by colour (the Okabe-Ito palette, safe for the common colour-vision
  * deficiencies) and by a label and a border style, so nothing depends on colour alone.
  */
-import type { SessionNode, SessionPartition, SessionState } from "../sim/index.ts";
+import type { SessionNode, SessionPartition, SessionReplica, SessionState } from "../sim/index.ts";
+import {
+  type ClusterHistoryView,
+  type CommittedLoss,
+  EMPTY_HISTORY,
+  faultNodes,
+  type NodeNetwork,
+  nodeNetwork,
+  type Truncation,
+} from "./cluster-history.ts";
 
 /** Okabe & Ito (2008), "Color Universal Design". */
 export const PALETTE = {
@@ -20,6 +31,9 @@ export const PALETTE = {
   committed: "#0072B2",
   uncommitted: "#9ecae1",
   track: "#eeeeee",
+  /** Network faults (reddish purple) and records thrown away (vermillion hatching). */
+  network: "#CC79A7",
+  lost: "#D55E00",
 } as const;
 
 export type NodeLook = "up" | "starting" | "fenced" | "crashed" | "powered-off";
@@ -41,6 +55,28 @@ export interface NodeBox {
   readonly activeController: boolean;
   /** What a click does now. */
   readonly clickAction: "crash" | "restart";
+  /** The network faults touching the node now (peers among the nodes and clients named by faults). */
+  readonly network: NodeNetwork;
+  /** The faults in a few words for the box ("" when none): "⚡ isolated", "⚡ cut off from 2,3". */
+  readonly networkLabel: string;
+  /** The faults in full words (for the accessible label), "" when none. */
+  readonly networkDescription: string;
+}
+
+/** Records a replica truncated, on its bar: pixel span from the bar's left, kept after the fact. */
+export interface TruncationMark {
+  readonly x: number;
+  readonly width: number;
+  readonly label: string;
+  readonly truncation: Truncation;
+}
+
+/** Committed records a partition lost, over all its bars. */
+export interface LossMark {
+  readonly x: number;
+  readonly width: number;
+  readonly label: string;
+  readonly loss: CommittedLoss;
 }
 
 export interface ReplicaBar {
@@ -59,6 +95,20 @@ export interface ReplicaBar {
   readonly flushedX: number;
   readonly offsets: string;
   readonly hosted: boolean;
+  /** Height of the replica's line: taller when a truncation label sits under the bar. */
+  readonly height: number;
+  /** Segment boundaries: the base offsets after the first segment, px from the bar's left. */
+  readonly segmentTicks: readonly number[];
+  /**
+   * The last stable offset, px, only where it differs from the HW (open transactions). Kafka's
+   * LSO; the simulator has no transactions yet, so it always equals the HW and this stays null:
+   * the hook is here for when they come.
+   */
+  readonly lsoX: number | null;
+  /** Ranges this replica truncated, oldest first. */
+  readonly truncations: readonly TruncationMark[];
+  /** All of them in words, under the bar ("" when none). */
+  readonly truncationLabel: string;
 }
 
 export interface PartitionRow {
@@ -68,6 +118,10 @@ export interface PartitionRow {
   readonly title: string;
   readonly leader: number | null;
   readonly replicas: readonly ReplicaBar[];
+  /** Committed offsets the partition lost, one line each under the title. */
+  readonly losses: readonly LossMark[];
+  /** Where the first replica's line begins, px from the row's top (below the loss lines). */
+  readonly barsTop: number;
 }
 
 export interface ClusterLayout {
@@ -80,15 +134,26 @@ export interface ClusterLayout {
   readonly barWidth: number;
 }
 
-const WIDTH = 960;
+/** Wide enough for the offsets text right of the bars. */
+const WIDTH = 1080;
 const BOX_W = 150;
-const BOX_H = 70;
+const BOX_H = 84;
+/** Characters of 12 px text that fit on a line of a box. */
+const BOX_CHARS = 22;
 const GAP = 16;
 const ROW_H = 22;
 const BAR_X = 220;
 const BAR_W = 480;
-/** Where the legend of the bars sits, px. */
+/** A line of text under a title or a bar (a loss or a truncation). */
+const NOTE_H = 14;
+/** At most this many segment boundaries are drawn per bar, and none closer than MIN_TICK_GAP px. */
+const MAX_TICKS = 200;
+const MIN_TICK_GAP = 2;
+/** A truncated or lost range is drawn at least this wide, px, so one record still shows. */
+const MIN_MARK_W = 3;
+/** Where the legend of the bars sits, px (two lines, LEGEND_LINE apart). */
 export const LEGEND_Y = 10 + BOX_H + 14;
+export const LEGEND_LINE = 16;
 /** At most this many partitions are drawn; the rest are counted in the title. */
 export const MAX_PARTITIONS = 24;
 
@@ -108,10 +173,61 @@ const LOOK: Record<NodeLook, { fill: string; dash: string; label: (n: SessionNod
   "powered-off": { fill: PALETTE.poweredOff, dash: "2 3", label: () => "powered off" },
 };
 
-function nodeBoxes(nodes: readonly SessionNode[]): NodeBox[] {
+/** Seconds with two decimals: "20.08 s". */
+export function formatSeconds(us: number): string {
+  return `${(us / 1_000_000).toFixed(2)} s`;
+}
+
+/** Names for a box: runs of three or more consecutive node ids shortened ("2,3,4,5" → "2–5"). */
+export function compactNames(names: readonly string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < names.length; ) {
+    let j = i;
+    while (
+      j + 1 < names.length &&
+      /^\d+$/.test(names[j]!) &&
+      /^\d+$/.test(names[j + 1]!) &&
+      Number(names[j + 1]) === Number(names[j]) + 1
+    )
+      j++;
+    out.push(j - i >= 2 ? `${names[i]}–${names[j]}` : names.slice(i, j + 1).join(","));
+    i = j + 1;
+  }
+  return out.join(",");
+}
+
+/** The node's network faults: a short label for the box and a full description. */
+export function describeNetwork(net: NodeNetwork): { label: string; description: string } {
+  if (net.isolated) return { label: "⚡ isolated", description: "isolated from every node" };
+  const parts: string[] = [];
+  const short: string[] = [];
+  if (net.cutOffFrom.length > 0) {
+    parts.push(`cut off from ${net.cutOffFrom.join(", ")}`);
+    short.push(`cut off from ${compactNames(net.cutOffFrom)}`);
+  }
+  if (net.cannotSendTo.length > 0) {
+    parts.push(`cannot send to ${net.cannotSendTo.join(", ")}`);
+    short.push(`can't send to ${compactNames(net.cannotSendTo)}`);
+  }
+  if (net.cannotHearFrom.length > 0) {
+    parts.push(`cannot hear from ${net.cannotHearFrom.join(", ")}`);
+    short.push(`can't hear ${compactNames(net.cannotHearFrom)}`);
+  }
+  if (parts.length === 0) return { label: "", description: "" };
+  const label = `⚡ ${short.join(" · ")}`;
+  // About 22 characters fit in a box (12 px text); the full list is in the description.
+  const fits = label.length <= BOX_CHARS ? label : `${label.slice(0, BOX_CHARS - 1)}…`;
+  return { label: fits, description: parts.join("; ") };
+}
+
+function nodeBoxes(nodes: readonly SessionNode[], history: ClusterHistoryView): NodeBox[] {
+  const peers = [...nodes.map((n) => n.name)];
+  for (const name of faultNodes(history)) if (!peers.includes(name)) peers.push(name);
   return nodes.map((n, i) => {
     const look = nodeLook(n);
     const style = LOOK[look];
+    const network = nodeNetwork(history, n.name, peers);
+    const words = describeNetwork(network);
     return {
       key: n.name,
       name: n.name,
@@ -126,6 +242,9 @@ function nodeBoxes(nodes: readonly SessionNode[]): NodeBox[] {
       dash: style.dash,
       activeController: n.activeController,
       clickAction: n.host === "up" ? "crash" : "restart",
+      network,
+      networkLabel: words.label,
+      networkDescription: words.description,
     };
   });
 }
@@ -136,21 +255,84 @@ function membership(p: SessionPartition, broker: number): string {
   return "out of ISR";
 }
 
-function partitionRow(p: SessionPartition, y: number): PartitionRow {
+/** The offsets a truncation or loss threw away, inclusive: "4921–4995". */
+function range(first: number, endExclusive: number): string {
+  return endExclusive - first === 1 ? String(first) : `${first}–${endExclusive - 1}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** Pixel span of offsets [first, end) on a bar scaled by `x`, at least MIN_MARK_W wide. */
+function span(x: (offset: number) => number, first: number, end: number) {
+  const left = Math.min(x(first), BAR_W - MIN_MARK_W);
+  return { x: left, width: Math.max(MIN_MARK_W, x(end) - left) };
+}
+
+/** Segment boundaries after the first segment, thinned so ticks stay MIN_TICK_GAP px apart. */
+function segmentTicks(log: SessionReplica, x: (offset: number) => number): number[] {
+  const ticks: number[] = [];
+  for (const base of log.segmentBases.slice(1)) {
+    const at = x(base);
+    if (ticks.length > 0 && at - ticks[ticks.length - 1]! < MIN_TICK_GAP) continue;
+    ticks.push(at);
+    if (ticks.length >= MAX_TICKS) break;
+  }
+  return ticks;
+}
+
+function truncationMark(t: Truncation, x: (offset: number) => number): TruncationMark {
+  return {
+    ...span(x, t.to, t.from),
+    label: `✂ truncated ${range(t.to, t.from)} (${plural(t.from - t.to, "record")}, ${t.why}) at ${formatSeconds(t.atUs)}`,
+    truncation: t,
+  };
+}
+
+function lossMark(l: CommittedLoss, x: (offset: number) => number): LossMark {
+  return {
+    ...span(x, l.from, l.to),
+    label: `⚠ committed offsets ${range(l.from, l.to)} lost at ${formatSeconds(l.atUs)}: broker ${l.leader} leads epoch ${l.leaderEpoch} (${l.why})`,
+    loss: l,
+  };
+}
+
+function partitionRow(p: SessionPartition, y: number, history: ClusterHistoryView): PartitionRow {
   const brokers = p.replicas.length > 0 ? p.replicas : p.replicaLogs.map((r) => r.broker);
-  const max = Math.max(1, ...p.replicaLogs.map((r) => r.leo));
-  const x = (offset: number) => Math.round((Math.max(0, offset) / max) * BAR_W * 10) / 10;
-  const replicas = brokers.map((broker, i): ReplicaBar => {
+  const mine = <T extends { topic: string; partition: number }>(list: readonly T[]) =>
+    list.filter((e) => e.topic === p.topic && e.partition === p.partition);
+  const truncations = mine(history.truncations);
+  const losses = mine(history.losses);
+  // The scale holds every log end and every range thrown away, so old marks stay on the bar.
+  const max = Math.max(
+    1,
+    ...p.replicaLogs.map((r) => r.leo),
+    ...truncations.map((t) => t.from),
+    ...losses.map((l) => l.to),
+  );
+  const x = (offset: number) =>
+    Math.round((Math.min(max, Math.max(0, offset)) / max) * BAR_W * 10) / 10;
+  const lossMarks = losses.map((l) => lossMark(l, x));
+  const barsTop = 22 + lossMarks.length * NOTE_H;
+  let barY = y + barsTop;
+  const replicas = brokers.map((broker): ReplicaBar => {
     const log = p.replicaLogs.find((r) => r.broker === broker);
     const leader = p.leader === broker;
+    const marks = truncations.filter((t) => t.broker === broker).map((t) => truncationMark(t, x));
+    const height = ROW_H + (marks.length > 0 ? NOTE_H : 0);
     const base = {
       key: String(broker),
       broker,
-      y: y + 22 + i * ROW_H,
+      y: barY,
       label: `${leader ? "★ " : ""}broker ${broker}${log?.role === "down" ? " (down)" : ""}`,
       leader,
       membership: membership(p, broker),
+      height,
+      truncations: marks,
+      truncationLabel: marks.map((m) => m.label).join("; "),
     };
+    barY += height;
     if (log === undefined)
       return {
         ...base,
@@ -162,7 +344,10 @@ function partitionRow(p: SessionPartition, y: number): PartitionRow {
         flushedX: 0,
         offsets: "not hosted",
         hosted: false,
+        segmentTicks: [],
+        lsoX: null,
       };
+    const segments = log.segmentBases.length;
     return {
       ...base,
       role: log.role,
@@ -170,8 +355,10 @@ function partitionRow(p: SessionPartition, y: number): PartitionRow {
       hwX: x(log.hw),
       leoX: x(log.leo),
       flushedX: x(log.flushedOffset),
-      offsets: `start ${log.logStartOffset} · HW ${log.hw} · LEO ${log.leo} · flushed ${log.flushedOffset}`,
+      offsets: `start ${log.logStartOffset} · HW ${log.hw} · LEO ${log.leo} · flushed ${log.flushedOffset}${log.lastStable !== log.hw ? ` · LSO ${log.lastStable}` : ""}${segments > 1 ? ` · ${segments} segments` : ""}`,
       hosted: true,
+      segmentTicks: segmentTicks(log, x),
+      lsoX: log.lastStable !== log.hw ? x(log.lastStable) : null,
     };
   });
   const list = (ids: readonly number[]) => `[${ids.join(",")}]`;
@@ -180,19 +367,28 @@ function partitionRow(p: SessionPartition, y: number): PartitionRow {
   return {
     key: `${p.topic}-${p.partition}`,
     y,
-    height: 22 + replicas.length * ROW_H + 10,
+    height: barY - y + 10,
     title: `${p.topic}-${p.partition} · leader ${leader} · epoch ${p.leaderEpoch} · ISR ${list(p.isr)} · ELR ${list(p.elr)}${source}`,
     leader: p.leader,
     replicas,
+    losses: lossMarks,
+    barsTop,
   };
 }
 
-export function layoutCluster(state: SessionState): ClusterLayout {
-  const nodes = nodeBoxes(state.nodes);
+/**
+ * The layout of `state`; `history` (the trace folded by ClusterHistory) adds the network faults
+ * and the records thrown away; without it the view shows the snapshot alone.
+ */
+export function layoutCluster(
+  state: SessionState,
+  history: ClusterHistoryView = EMPTY_HISTORY,
+): ClusterLayout {
+  const nodes = nodeBoxes(state.nodes, history);
   const partitions: PartitionRow[] = [];
-  let y = LEGEND_Y + 24;
+  let y = LEGEND_Y + LEGEND_LINE + 24;
   for (const p of state.partitions.slice(0, MAX_PARTITIONS)) {
-    const row = partitionRow(p, y);
+    const row = partitionRow(p, y, history);
     partitions.push(row);
     y += row.height;
   }

@@ -181,7 +181,7 @@ const panelRedraws = PANELS.map((panel) => {
 function render(): void {
   if (session === undefined) return;
   const state = session.state();
-  renderCluster(ui.cluster, state, { onNodeClick: act });
+  renderCluster(ui.cluster, state, { onNodeClick: act, events: session.events });
   const current = session;
   for (const redraw of panelRedraws) guarded(() => redraw(current));
   ui.scrubber.value = String(state.timeUs);

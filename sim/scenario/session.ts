@@ -55,6 +55,10 @@ export interface SessionReplica {
   readonly hw: number;
   readonly leo: number;
   readonly flushedOffset: number;
+  /** The last stable offset (LSO); equal to the HW until transactions exist. */
+  readonly lastStable: number;
+  /** The base offsets of the replica's log segments, oldest first. */
+  readonly segmentBases: readonly number[];
 }
 
 /** A partition: the metadata truth (or the brokers' claims without one) and its replicas. */
@@ -107,7 +111,11 @@ export type ForkAction =
   | { readonly kind: "crash"; readonly node: string; readonly mode: "process" | "power" }
   | { readonly kind: "restart"; readonly node: string }
   /** A Kafka tool line (the terminal); `input` feeds a console producer or stands for a JSON file. */
-  | { readonly kind: "cli"; readonly command: string; readonly input?: readonly string[] };
+  | { readonly kind: "cli"; readonly command: string; readonly input?: readonly string[] }
+  /** One way: nothing from `from` reaches `to` (the network view's drag). */
+  | { readonly kind: "cut"; readonly from: string; readonly to: string }
+  /** Removes every network fault touching `node`, or every network fault when no node is given. */
+  | { readonly kind: "heal"; readonly node?: string };
 
 /** A Kafka tool the run has started (a timeline `cli` action), with its output so far. */
 export interface CliRun {
@@ -371,6 +379,8 @@ function partitionsOf(
         hw: p.hw,
         leo: p.leo,
         flushedOffset: p.flushedOffset,
+        lastStable: p.lastStable,
+        segmentBases: p.segments.map((s) => s.baseOffset),
       });
       logs.set(key, list);
       if (!replicasSeen.has(key)) replicasSeen.set(key, p.replicas);
@@ -455,6 +465,10 @@ function actionYaml(action: ForkAction): string {
       : `cli: { command: ${command}, input: ${JSON.stringify(input)} }`;
   }
   if (action.kind === "restart") return `restart: ${nodeYaml(action.node)}`;
+  if (action.kind === "cut")
+    return `cut: { from: ${nodeYaml(action.from)}, to: ${nodeYaml(action.to)} }`;
+  if (action.kind === "heal")
+    return `heal: ${action.node === undefined ? "all" : nodeYaml(action.node)}`;
   return action.mode === "process"
     ? `crash: ${nodeYaml(action.node)}`
     : `crash: { node: ${nodeYaml(action.node)}, mode: ${action.mode} }`;

@@ -175,6 +175,17 @@ describe("e2e: the viz", () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it("e2e: viz: acks-compared marks the records broker 1 truncated, only after it rejoined", async () => {
+    await page.selectOption("#picker", "acks-compared.yaml");
+    await seek(19_000_000);
+    // (The legend names the mark; a mark itself carries its offsets.)
+    expect(await page.locator("#cluster").textContent()).not.toMatch(/✂ truncated \d/);
+    await seek(30_000_000);
+    const text = (await page.locator("#cluster").textContent()) ?? "";
+    expect(text).toMatch(/✂ truncated \d+–\d+ \(\d+ records, diverging\) at 20\.\d+ s/);
+    expect(pageErrors).toEqual([]);
+  });
+
   it("e2e: viz: every bundled scenario opens, draws and seeks to its end and back without page errors", async () => {
     const files = await page.$$eval("#picker option", (os) =>
       os.map((o) => (o as HTMLOptionElement).value).filter((v) => v !== ""),
