@@ -233,3 +233,43 @@ describe("viz: session: cli actions (the terminal)", () => {
     expect(last.exitCode).toBe(0);
   });
 });
+
+describe("viz: session: network cut and heal (the network view)", () => {
+  it("appendTimelineAction writes cut {from, to} and heal (a node, or all) that the loader reads back", () => {
+    const text = "version: 1\nname: x\ncluster: { brokers: 3 }\n";
+    const cut = appendTimelineAction(text, 1_000_000, { kind: "cut", from: "1", to: "2" });
+    const healNode = appendTimelineAction(cut, 2_000_000, { kind: "heal", node: "2" });
+    const healAll = appendTimelineAction(healNode, 3_000_000, { kind: "heal" });
+    const scenario = parseScenarioText(healAll, "x.yaml");
+    expect(scenario.timeline.map((e) => [e.atUs, e.action])).toEqual([
+      [1_000_000, { kind: "cut", from: "1", to: "2" }],
+      [2_000_000, { kind: "heal", target: "2" }],
+      [3_000_000, { kind: "heal", target: "all" }],
+    ]);
+  });
+
+  it("a forked cut shows in the trace and the markers, delivers nothing 3 → 1 after it, and the text replays", () => {
+    const session = new Session(FAILOVER);
+    session.advanceTo(500_000);
+    const forked = session.fork({ kind: "cut", from: "3", to: "1" });
+    forked.advanceTo(1_000_000);
+    const cutAt = forked.events.findIndex((e) => e.type === "net.cut");
+    expect(cutAt).toBeGreaterThanOrEqual(0);
+    expect(forked.events[cutAt]).toMatchObject({ t: 500_000, from: "3", to: "1" });
+    const delivered = forked.events
+      .slice(cutAt)
+      .filter((e) => e.type === "net.deliver" && e.from === "3" && e.to === "1");
+    expect(delivered).toEqual([]);
+    expect(forked.markers().some((m) => m.kind === "fault" && m.text.includes("cut"))).toBe(true);
+    const healed = forked.fork({ kind: "heal", node: "3" });
+    const healAt = healed.events.findIndex((e) => e.type === "net.heal");
+    expect(healed.events[healAt]).toMatchObject({ t: 1_000_000, target: "3" });
+    healed.advanceTo(healed.durationUs);
+    // After the heal, 3 → 1 is open again: what 3 sends to 1 is no longer lost to the cut.
+    const after = healed.events.slice(healAt).filter((e) => e.from === "3" && e.to === "1");
+    expect(after.some((e) => e.type === "net.send")).toBe(true);
+    expect(after.filter((e) => e.type === "net.drop" && e.reason === "cut")).toEqual([]);
+    const replay = runScenario(parseScenarioText(healed.text, "forked.yaml")).results.traceHash;
+    expect(healed.state().traceHash).toBe(replay);
+  });
+});
