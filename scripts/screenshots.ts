@@ -47,6 +47,11 @@ const SHOTS: ReadonlyArray<{
     moments: [[4_990_000, "viz-sequence-diagram"]],
   },
   {
+    // Broker 1 rejoined at 20 s and truncated what acks=1 and acks=0 had been told was written.
+    file: "acks-compared.yaml",
+    moments: [[30_000_000, "viz-acks-compared-truncated"]],
+  },
+  {
     file: "acks-compared.yaml",
     element: "#panel-charts",
     moments: [[30_000_000, "viz-charts-acks-compared"]],

@@ -993,6 +993,10 @@ export class KafkaProducer implements Actor {
       this.initFailed();
     }
     this.sender.onDisconnect(peer);
+    // NetworkClient: a lost connection to a broker asks for fresh metadata (handleServerDisconnect),
+    // so a producer that hears nothing back (acks=0) still learns that its leader moved.
+    this.metadata.requestUpdate();
+    if (this.running) this.run();
   }
 
   // ---------------------------------------------------------------- workload
