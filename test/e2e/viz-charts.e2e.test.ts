@@ -4,21 +4,11 @@
 // saved to /tmp for a look (not an assertion).
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OpenPage, openPage } from "./support.ts";
+import { type Hook, type OpenPage, openPage } from "./support.ts";
 
 let opened: OpenPage;
 let page: Page;
 let pageErrors: string[] = [];
-
-interface Hook {
-  scenario: string;
-  timeUs: number;
-  durationUs: number;
-  traceHash(): string;
-  seek(us: number): void;
-  play(): void;
-  pause(): void;
-}
 
 beforeAll(async () => {
   opened = await openPage();
@@ -29,13 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await opened?.close();
 });
-
-interface Hook {
-  timeUs: number;
-  seek(us: number): void;
-  play(): void;
-  pause(): void;
-}
 
 async function seek(us: number): Promise<void> {
   await page.evaluate((t) => (window as unknown as { __kafkasim: Hook }).__kafkasim.seek(t), us);

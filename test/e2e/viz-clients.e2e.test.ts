@@ -4,15 +4,11 @@
 // the same panel DOM after scrubbing away and back.
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OpenPage, openPage } from "./support.ts";
+import { type Hook, type OpenPage, openPage } from "./support.ts";
 
 let opened: OpenPage;
 let page: Page;
 let pageErrors: string[] = [];
-
-interface Hook {
-  seek(us: number): void;
-}
 
 beforeAll(async () => {
   opened = await openPage();

@@ -4,14 +4,10 @@
 // the panel go to /tmp for a look (not an assertion).
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OpenPage, openPage, seek } from "./support.ts";
+import { type Hook, type OpenPage, openPage, seek } from "./support.ts";
 
 let opened: OpenPage;
 let page: Page;
-
-interface Hook {
-  timeUs: number;
-}
 
 beforeAll(async () => {
   opened = await openPage();

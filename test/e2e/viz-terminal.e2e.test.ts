@@ -3,18 +3,11 @@
 // action whose output appears once the forked run has it.
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OpenPage, openPage } from "./support.ts";
+import { type Hook, type OpenPage, openPage } from "./support.ts";
 
 let opened: OpenPage;
 let page: Page;
 let pageErrors: string[] = [];
-
-interface Hook {
-  scenario: string;
-  timeUs: number;
-  traceHash(): string;
-  seek(us: number): void;
-}
 
 beforeAll(async () => {
   opened = await openPage();

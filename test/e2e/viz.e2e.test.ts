@@ -4,23 +4,13 @@
 import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OpenPage, openPage } from "./support.ts";
+import { type Hook, type OpenPage, openPage } from "./support.ts";
 
 const FAILOVER = readFileSync("scenarios/leader-failover.yaml", "utf8");
 
 let opened: OpenPage;
 let page: Page;
 let pageErrors: string[] = [];
-
-interface Hook {
-  scenario: string;
-  timeUs: number;
-  durationUs: number;
-  traceHash(): string;
-  seek(us: number): void;
-  play(): void;
-  pause(): void;
-}
 
 beforeAll(async () => {
   opened = await openPage();
