@@ -83,7 +83,11 @@ for (const b of BUNDLED) {
   ui.picker.append(option);
 }
 
+/** The name of the file the editor's text came from when it is not a bundled one (an upload). */
+let textFileName: string | undefined;
+
 function setText(text: string): void {
+  textFileName = undefined;
   ui.editor.value = text;
   localStorage.setItem(STORAGE_KEY, text);
   ui.picker.value = BUNDLED.find((b) => b.text === text)?.file ?? "";
@@ -120,7 +124,7 @@ function open(toEnd: boolean): void {
     const seed = seedText === "" ? undefined : Number(seedText);
     if (seed !== undefined && !Number.isSafeInteger(seed))
       throw new Error(`seed must be a whole number; got ${seedText}`);
-    const file = ui.picker.value === "" ? "scenario.yaml" : ui.picker.value;
+    const file = ui.picker.value === "" ? (textFileName ?? "scenario.yaml") : ui.picker.value;
     session = new Session(ui.editor.value, seed === undefined ? { file } : { seed, file });
     if (toEnd) session.advanceTo(session.durationUs);
     ui.scrubber.max = String(session.durationUs);
@@ -161,8 +165,9 @@ function seconds(us: number): string {
 const panelHost = {
   act: (action: ForkAction) => forkWith(action),
   seek: (us: number) => seek(us),
-  replaceScenario: (text: string) => {
+  replaceScenario: (text: string, fileName?: string) => {
     setText(text);
+    if (fileName !== undefined) textFileName = fileName;
     open(false);
   },
 };

@@ -50,8 +50,9 @@ describe("e2e: viz: setup", () => {
     await page.fill('#panel-setup [data-knob="brokers"]', "0");
     await page.press('#panel-setup [data-knob="brokers"]', "Enter");
     await page.locator('#panel-setup [data-knob="brokers"]').blur();
+    // The edited bundled scenario keeps its file name in errors.
     expect(await panelError()).toMatch(
-      /scenario\.yaml:\d+:\d+: cluster\.brokers: must be at least 1/,
+      /group-scaling\.yaml:\d+:\d+: cluster\.brokers: must be at least 1/,
     );
     expect((await hook()).scenario).toBe(before);
     expect(await page.inputValue('#panel-setup [data-knob="brokers"]')).toBe("3");

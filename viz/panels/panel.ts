@@ -13,9 +13,10 @@ export interface PanelHost {
   seek(timeUs: number): void;
   /**
    * Replaces the scenario text (a knob changed, a client added, a file dropped) and opens it
-   * from 0 s: the editor shows the new text, and it survives a reload like any edit.
+   * from 0 s: the editor shows the new text, and it survives a reload like any edit. `fileName`
+   * (an uploaded file's, or the edited scenario's) names the file in later errors.
    */
-  replaceScenario(text: string): void;
+  replaceScenario(text: string, fileName?: string): void;
 }
 
 export interface Panel {

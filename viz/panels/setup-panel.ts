@@ -188,7 +188,7 @@ class SetupView {
     const result = readScenarioFile(file.name, text);
     if (!result.ok) return this.showError(result.message);
     this.clearError();
-    this.host.replaceScenario(text);
+    this.host.replaceScenario(text, file.name);
   }
 
   private apply(edit: SetupEdit): void {
@@ -202,7 +202,7 @@ class SetupView {
       return;
     }
     this.clearError();
-    this.host.replaceScenario(result.text);
+    this.host.replaceScenario(result.text, session.scenario.source.file);
     const warnings = result.scenario.warnings;
     this.note.hidden = warnings.length === 0;
     this.note.textContent =
