@@ -12,11 +12,13 @@
  *
  * Virtual time starts at 1970-01-01 00:00:00 UTC: a tool's dates and timestamps are virtual.
  */
+
 import type { ConsumerHistorySink, ConsumerPollRecord } from "../client/consumer/types.ts";
 import { utf8 } from "../client/murmur2.ts";
 import { RECORD_BATCH_OVERHEAD_BYTES, recordSizeInBytes } from "../client/producer/accumulator.ts";
 import type { Actor, SimEvent } from "../engine/engine.ts";
 import type { RecordBatch } from "../kafka/types.ts";
+import { knownExceptionText } from "./java-exceptions.ts";
 import type { ToolContext } from "./tool.ts";
 
 /** CommandLineUtils.parseKeyValueArgs: `k=v` pairs (split at the first `=`), or the bad one. */
@@ -64,30 +66,6 @@ export function log4jLine(us: number, level: string, message: string, logger: st
   return `[${formatVirtualDate(us, ",")}] ${level} ${message} (${logger})`;
 }
 
-/** Exception texts of the broker errors a send can fail with (Errors.exception().getMessage()). */
-const ERROR_EXCEPTIONS: Readonly<Record<string, string>> = {
-  NOT_ENOUGH_REPLICAS:
-    "NotEnoughReplicasException: Messages are rejected since there are fewer in-sync replicas than required.",
-  NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    "NotEnoughReplicasAfterAppendException: Messages are written to the log, but to fewer in-sync replicas than required.",
-  REQUEST_TIMED_OUT: "TimeoutException: The request timed out.",
-  NOT_LEADER_OR_FOLLOWER:
-    "NotLeaderOrFollowerException: For requests intended only for the leader, this error indicates that the broker is not the current leader. For requests intended for any replica, this error indicates that the broker is not a replica of the topic partition.",
-  UNKNOWN_TOPIC_OR_PARTITION:
-    "UnknownTopicOrPartitionException: This server does not host this topic-partition.",
-  LEADER_NOT_AVAILABLE:
-    "LeaderNotAvailableException: There is no leader for this topic-partition as we are in the middle of a leadership election.",
-  KAFKA_STORAGE_ERROR:
-    "KafkaStorageException: Disk error when trying to access log file on the disk.",
-  NETWORK_EXCEPTION: "NetworkException: The server disconnected before a response was received.",
-  OUT_OF_ORDER_SEQUENCE_NUMBER:
-    "OutOfOrderSequenceException: The broker received an out of order sequence number.",
-  INVALID_PRODUCER_EPOCH:
-    "InvalidProducerEpochException: Producer attempted to produce with an old epoch.",
-  CORRUPT_MESSAGE:
-    "CorruptRecordException: This message has failed its CRC checksum, exceeds the valid size, has a null key for a compacted topic, or is otherwise corrupt.",
-};
-
 /**
  * The exception line of a failed or unknown send, as ErrorLoggingCallback's stack trace starts:
  * `org.apache.kafka.common.errors.XxxException: message`. The producer reports an error name
@@ -101,7 +79,7 @@ export function sendExceptionLine(error: string | undefined, topicPartition: str
   ) {
     return `org.apache.kafka.common.errors.TimeoutException: Expiring 1 record(s) for ${topicPartition}: delivery.timeout.ms has passed since batch creation`;
   }
-  const text = ERROR_EXCEPTIONS[error] ?? error;
+  const text = knownExceptionText(error) ?? error;
   if (text.startsWith("KafkaException:")) return `org.apache.kafka.common.${text}`;
   if (/^[A-Z][A-Za-z]*Exception:/.test(text)) return `org.apache.kafka.common.errors.${text}`;
   return `org.apache.kafka.common.KafkaException: ${text}`;

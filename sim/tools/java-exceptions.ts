@@ -13,8 +13,46 @@ import type { ControlError } from "../kafka/protocol-control.ts";
 
 const ERRORS_PACKAGE = "org.apache.kafka.common.errors";
 
-/** Error code → exception class (simple name) and Errors.java's default message. */
-const EXCEPTIONS: Partial<Record<ControlError | "REQUEST_TIMED_OUT", [string, string]>> = {
+/**
+ * Error code → exception class (simple name) and Errors.java's default message: the admin
+ * client's errors and those a producer's send can fail with.
+ */
+const EXCEPTIONS: Readonly<Record<string, readonly [string, string]>> = {
+  GROUP_NOT_EMPTY: ["GroupNotEmptyException", "The group is not empty."],
+  GROUP_ID_NOT_FOUND: ["GroupIdNotFoundException", "The group id does not exist."],
+  NOT_COORDINATOR: ["NotCoordinatorException", "This is not the correct coordinator."],
+  COORDINATOR_NOT_AVAILABLE: [
+    "CoordinatorNotAvailableException",
+    "The coordinator is not available.",
+  ],
+  COORDINATOR_LOAD_IN_PROGRESS: [
+    "CoordinatorLoadInProgressException",
+    "The coordinator is loading and hence can't process requests.",
+  ],
+  NOT_ENOUGH_REPLICAS: [
+    "NotEnoughReplicasException",
+    "Messages are rejected since there are fewer in-sync replicas than required.",
+  ],
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND: [
+    "NotEnoughReplicasAfterAppendException",
+    "Messages are written to the log, but to fewer in-sync replicas than required.",
+  ],
+  NETWORK_EXCEPTION: [
+    "NetworkException",
+    "The server disconnected before a response was received.",
+  ],
+  OUT_OF_ORDER_SEQUENCE_NUMBER: [
+    "OutOfOrderSequenceException",
+    "The broker received an out of order sequence number.",
+  ],
+  INVALID_PRODUCER_EPOCH: [
+    "InvalidProducerEpochException",
+    "Producer attempted to produce with an old epoch.",
+  ],
+  CORRUPT_MESSAGE: [
+    "CorruptRecordException",
+    "This message has failed its CRC checksum, exceeds the valid size, has a null key for a compacted topic, or is otherwise corrupt.",
+  ],
   TOPIC_ALREADY_EXISTS: ["TopicExistsException", "Topic with this name already exists."],
   INVALID_REPLICATION_FACTOR: [
     "InvalidReplicationFactorException",
@@ -89,6 +127,12 @@ const EXCEPTIONS: Partial<Record<ControlError | "REQUEST_TIMED_OUT", [string, st
     "The server experienced an unexpected error when processing the request.",
   ],
 };
+
+/** `Class: message` (simple class name) for an error code this table knows, else undefined. */
+export function knownExceptionText(error: string): string | undefined {
+  const known = EXCEPTIONS[error];
+  return known === undefined ? undefined : `${known[0]}: ${known[1]}`;
+}
 
 /** The exception's class, fully qualified (UnknownServerException for codes not listed). */
 export function exceptionClass(error: ControlError | "REQUEST_TIMED_OUT"): string {

@@ -36,6 +36,7 @@
 import { coordinatorPartition, OFFSETS_TOPIC } from "../kafka/group/placement.ts";
 import { javaHashMapCapacity, javaHashOrder, javaStringHash } from "../kafka/metadata/image.ts";
 import { type KafkaVersion, versionAtLeast } from "../kafka/version.ts";
+import { knownExceptionText } from "./java-exceptions.ts";
 import type { Tool, ToolOutput } from "./tool.ts";
 import { topicPartitionHash } from "./topic-partition-hash.ts";
 
@@ -539,19 +540,12 @@ function resetOffsets(
 }
 
 /** The exception Kafka's admin client raises for a DeleteGroups error, as `toString` prints it. */
-const DELETE_ERRORS: Readonly<Record<string, string>> = {
-  GROUP_NOT_EMPTY: "org.apache.kafka.common.errors.GroupNotEmptyException: The group is not empty.",
-  GROUP_ID_NOT_FOUND:
-    "org.apache.kafka.common.errors.GroupIdNotFoundException: The group id does not exist.",
-  NOT_COORDINATOR:
-    "org.apache.kafka.common.errors.NotCoordinatorException: This is not the correct coordinator.",
-  COORDINATOR_NOT_AVAILABLE:
-    "org.apache.kafka.common.errors.CoordinatorNotAvailableException: The coordinator is not available.",
-  COORDINATOR_LOAD_IN_PROGRESS:
-    "org.apache.kafka.common.errors.CoordinatorLoadInProgressException: The coordinator is loading and hence can't process requests.",
-  REQUEST_TIMED_OUT:
-    "org.apache.kafka.common.errors.TimeoutException: Timed out waiting for a node assignment. Call: deleteConsumerGroups",
-};
+function deleteErrorText(error: string): string {
+  if (error === "REQUEST_TIMED_OUT")
+    return "org.apache.kafka.common.errors.TimeoutException: Timed out waiting for a node assignment. Call: deleteConsumerGroups";
+  const known = knownExceptionText(error);
+  return `org.apache.kafka.common.errors.${known ?? `ApiException: ${error}`}`;
+}
 
 /**
  * `deleteGroups`' report. The groups come out in the order of the tool's Java HashMap of group
@@ -585,7 +579,7 @@ export function formatDeleteGroups(
   for (const f of failed) {
     const why = !versionAtLeast(version, "2.0")
       ? f.error
-      : `java.util.concurrent.ExecutionException: ${DELETE_ERRORS[f.error] ?? `org.apache.kafka.common.errors.ApiException: ${f.error}`}`;
+      : `java.util.concurrent.ExecutionException: ${deleteErrorText(f.error)}`;
     out += `* Group '${f.groupId}' could not be deleted due to: ${why}\n`;
   }
   if (ok.length > 0) {

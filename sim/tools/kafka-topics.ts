@@ -444,23 +444,33 @@ function createTopic(
   );
 }
 
+/**
+ * The topics --alter and --delete act on (--topic is a regular expression), or what the tool
+ * prints when there are none: nothing with --if-exists, else TopicCommand's error.
+ */
+function existingTopics(
+  ctx: ToolContext,
+  plan: TopicCommandPlan,
+): { image: MetadataImage; topics: string[] } | ToolOutput {
+  const image = ctx.image();
+  if (image === undefined) return noImage(ctx, "listTopics");
+  const topics = matchingTopics(image, plan.topic, plan.excludeInternal);
+  if (topics.length > 0) return { image, topics };
+  if (plan.ifExists) return ok("");
+  return topicCommandFailure(ctx, {
+    kind: "illegal-argument",
+    message: `Topic '${plan.topic}' does not exist as expected`,
+  });
+}
+
 function alterTopic(
   ctx: ToolContext,
   plan: TopicCommandPlan,
   done: (output: ToolOutput) => void,
 ): void {
-  const image = ctx.image();
-  if (image === undefined) return done(noImage(ctx, "listTopics"));
-  const topics = matchingTopics(image, plan.topic, plan.excludeInternal);
-  if (topics.length === 0) {
-    if (plan.ifExists) return done(ok(""));
-    return done(
-      topicCommandFailure(ctx, {
-        kind: "illegal-argument",
-        message: `Topic '${plan.topic}' does not exist as expected`,
-      }),
-    );
-  }
+  const found = existingTopics(ctx, plan);
+  if (!("topics" in found)) return done(found);
+  const { image, topics } = found;
   const count = plan.partitions!;
   const answers = new Map<
     string,
@@ -506,18 +516,9 @@ function deleteTopic(
   plan: TopicCommandPlan,
   done: (output: ToolOutput) => void,
 ): void {
-  const image = ctx.image();
-  if (image === undefined) return done(noImage(ctx, "listTopics"));
-  const topics = matchingTopics(image, plan.topic, plan.excludeInternal);
-  if (topics.length === 0) {
-    if (plan.ifExists) return done(ok(""));
-    return done(
-      topicCommandFailure(ctx, {
-        kind: "illegal-argument",
-        message: `Topic '${plan.topic}' does not exist as expected`,
-      }),
-    );
-  }
+  const found = existingTopics(ctx, plan);
+  if (!("topics" in found)) return done(found);
+  const { topics } = found;
   ctx.admin.call({ op: "DeleteTopics", topics }, (result) => {
     const failed =
       result.error !== "NONE"
