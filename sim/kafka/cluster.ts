@@ -80,7 +80,14 @@ export class KafkaCluster {
   readonly brokerConfig: ResolvedConfig;
   readonly topicAssignments: ReadonlyMap<string, number[][]>;
   private readonly leaderOfEpoch = new Map<string, number>();
-  private readonly leaderHw = new Map<string, { epoch: number; hw: number }>();
+  /**
+   * Per partition, the last HW a leader reported, in which epoch and by whom; `powerLost` when
+   * that leader has lost power since (it may come back in the same epoch with a shorter log).
+   */
+  private readonly leaderHw = new Map<
+    string,
+    { epoch: number; hw: number; node: string; powerLost: boolean }
+  >();
   private readonly brokerEpochOf = new Map<string, number>();
   /** Per partition, the highest HW any leader reached: every offset below it was committed. */
   private readonly committed = new Map<string, number>();
@@ -322,7 +329,10 @@ export class KafkaCluster {
 
   /** Checks the cluster-wide invariants on the trace, as events are emitted. */
   private observe(e: TraceEvent): void {
-    if (e.type === "host.crash" && e.mode === "power") this.powerLost.add(e.node);
+    if (e.type === "host.crash" && e.mode === "power") {
+      this.powerLost.add(e.node);
+      for (const entry of this.leaderHw.values()) if (entry.node === e.node) entry.powerLost = true;
+    }
     if (e.type === "partition.leader") {
       this.checkNewLeader(e);
       const key = `${e.topic}-${e.partition}@${e.leaderEpoch}`;
@@ -344,10 +354,17 @@ export class KafkaCluster {
       if (epoch === undefined) return; // a follower's HW: it may go down after a truncation
       const prev = this.leaderHw.get(tp);
       const hw = Number(e.hw);
-      if (prev !== undefined && prev.epoch === epoch && hw < prev.hw) {
+      // A leader that lost power can lead again in the same epoch when no controller saw it die
+      // (it was the only broker, or every broker went down): Kafka's ZooKeeper controller keeps a
+      // live leader's state on failover (PartitionStateMachine.initializePartitionState), and the
+      // restarted leader's HW is clamped to its shorter log. checkNewLeader reports that loss as
+      // "power loss"; any other drop within an epoch is a bug.
+      const restartedAfterPowerLoss = prev?.powerLost === true && prev.node === e.node;
+      if (prev !== undefined && prev.epoch === epoch && hw < prev.hw && !restartedAfterPowerLoss) {
         this.violation ??= `leader ${e.node} of ${tp} lowered its HW from ${prev.hw} to ${hw} in epoch ${epoch} (t=${e.t}us)`;
       }
-      if (prev === undefined || epoch >= prev.epoch) this.leaderHw.set(tp, { epoch, hw });
+      if (prev === undefined || epoch >= prev.epoch)
+        this.leaderHw.set(tp, { epoch, hw, node: e.node, powerLost: false });
       if (hw > (this.committed.get(tp) ?? 0)) this.committed.set(tp, hw);
     }
   }

@@ -590,7 +590,8 @@ function checkIdempotence(builder: Builder): void {
   const inFlight = num(builder, "max.in.flight.requests.per.connection");
   if (inFlight > 5)
     conflicts.push(`max.in.flight.requests.per.connection=${inFlight} (needs 5 or fewer)`);
-  const wanted = explicit || transactional;
+  // Only an explicit `true` (or a transactional.id) insists: an explicit `false` wants no idempotence.
+  const wanted = (explicit && builder.values["enable.idempotence"] === true) || transactional;
   if (wanted && conflicts.length > 0) {
     builder.issues.push({
       level: "error",

@@ -473,6 +473,19 @@ describe("config: cross-checks", () => {
     );
   });
 
+  it("config: producer: an explicit enable.idempotence=false goes with acks=1, retries=0, in-flight 10", () => {
+    // Found by the fault search: an explicit `false` was treated like an explicit `true`.
+    for (const extra of [
+      { acks: 1 },
+      { retries: 0 },
+      { "max.in.flight.requests.per.connection": 10 },
+    ]) {
+      const off = producer("4.1", { "enable.idempotence": false, ...extra });
+      expect(issueMessages(off, "error")).toEqual([]);
+      expect(configBoolean(off, "enable.idempotence")).toBe(false);
+    }
+  });
+
   it("config: producer: a transactional.id implies idempotence, even where it is off by default", () => {
     const tx = producer("3.1", { "transactional.id": "tx-1" });
     expect(configBoolean(tx, "enable.idempotence")).toBe(true);

@@ -294,7 +294,10 @@ export class Broker implements Actor {
           this.registered = true;
           this.fenced = false;
           this.cleanShutdownEpoch = -1;
-          this.setState("recovery");
+          // A new ZooKeeper session of a broker that was already running (its session expired
+          // while it was cut off) re-registers and goes on running, as KafkaServer does; only a
+          // restarted broker waits for the controller's first metadata (onMetadata below).
+          this.setState(this.published ? "running" : "recovery");
         },
         onMetadata: (delta, first) => {
           for (const topic of delta.topicConfigs) this.forgetTopicConfig(topic);
