@@ -12,6 +12,8 @@
  *   the consumer owns now (the coordinator reassigns revoked partitions only after this);
  * - UNKNOWN_MEMBER_ID and FENCED_MEMBER_EPOCH: the partitions are lost (no commit), and the member
  *   rejoins with epoch 0 and its member id; UNRELEASED_INSTANCE_ID is fatal;
+ * - a heartbeat lost to a disconnect or a timeout marks the coordinator unknown (dropping the
+ *   connection to it) and backs off from retry.backoff.ms, doubling to retry.backoff.max.ms;
  * - max.poll.interval.ms: the member leaves (epoch -1) and rejoins at the next poll; close():
  *   epoch -1, or -2 for a static member (group.instance.id).
  *
@@ -40,6 +42,8 @@ export interface ConsumerGroupIo {
   now(): number;
   send(broker: number, build: (correlationId: number) => ConsumerMembershipRequest): number;
   bootstrapBroker(): number;
+  /** As the classic GroupIo's: coordinator requests in flight to this broker fail. */
+  disconnect(broker: number): void;
   timer(delayUs: number, kind: GroupTimerKind): void;
   emit(type: string, fields: Record<string, string | number | boolean | null>): void;
   /** A new assignment to apply at the next poll (the consumer then calls acknowledge()). */
@@ -78,6 +82,13 @@ export class ConsumerMembership {
   private nextHeartbeatUs = 0;
   /** Send the next heartbeat as soon as possible (join, acknowledgement, subscription change). */
   private urgent = false;
+  /**
+   * After a heartbeat lost to a disconnect or a timeout, none before this time, µs, even an
+   * urgent one (Kafka's HeartbeatRequestState.onFailedAttempt: exponential backoff from
+   * retry.backoff.ms to retry.backoff.max.ms); consecutive such failures.
+   */
+  private backoffUntilUs = 0;
+  private failedAttempts = 0;
   private closed = false;
   private joinStartedUs = 0;
 
@@ -203,6 +214,7 @@ export class ConsumerMembership {
   }
 
   private heartbeatSucceeded(m: ConsumerGroupHeartbeatResponse): void {
+    this.failedAttempts = 0;
     const epochBefore = this.memberEpoch;
     this.memberId = m.memberId;
     this.memberEpoch = m.memberEpoch;
@@ -257,6 +269,11 @@ export class ConsumerMembership {
     }
     if (correlationId === this.heartbeatInFlight) {
       this.heartbeatInFlight = -1;
+      this.failedAttempts++;
+      let backoffUs = this.settings.retryBackoffMs * 1000;
+      const maxUs = Math.max(this.settings.retryBackoffMaxMs * 1000, backoffUs);
+      for (let i = 1; i < this.failedAttempts && backoffUs < maxUs; i++) backoffUs *= 2;
+      this.backoffUntilUs = this.io.now() + Math.min(backoffUs, maxUs);
       this.coordinatorUnknown(error);
     }
   }
@@ -284,6 +301,11 @@ export class ConsumerMembership {
   private maybeHeartbeat(): void {
     if (this.closed || !this.active || this.heartbeatInFlight >= 0) return;
     if (this.coordinator < 0) return this.ensureCoordinator();
+    const now = this.io.now();
+    if (now < this.backoffUntilUs) {
+      this.io.timer(this.backoffUntilUs - now, "group.heartbeat");
+      return;
+    }
     if (!this.urgent && this.io.now() < this.nextHeartbeatUs) return;
     this.urgent = false;
     this.heartbeatInFlight = this.sendHeartbeat(this.memberEpoch);
@@ -349,12 +371,15 @@ export class ConsumerMembership {
     this.active = false;
   }
 
+  /** Kafka's markCoordinatorUnknown: forget it, drop the connection to it, look it up again. */
   coordinatorUnknown(error: KafkaError): void {
     if (this.coordinator < 0) return;
-    this.io.emit("consumer.coordinator-lost", { coordinator: this.coordinator, error });
+    const old = this.coordinator;
+    this.io.emit("consumer.coordinator-lost", { coordinator: old, error });
     this.coordinator = -1;
     this.heartbeatInFlight = -1;
     this.urgent = true;
+    this.io.disconnect(old);
     this.ensureCoordinator();
   }
 }

@@ -5,8 +5,10 @@
  * background heartbeat, the poll timeout, and LeaveGroup.
  *
  * Models:
- * - FindCoordinator(group) to a bootstrap broker, again after NOT_COORDINATOR,
- *   COORDINATOR_NOT_AVAILABLE, a disconnect or a timeout;
+ * - FindCoordinator(group) to the least loaded broker, again after NOT_COORDINATOR,
+ *   COORDINATOR_NOT_AVAILABLE, a disconnect or a timeout; marking the coordinator unknown drops
+ *   the connection to it (Kafka's markCoordinatorUnknown → disconnectAsync), so requests still
+ *   waiting on a dead coordinator fail and are retried on the new one;
  * - a join once started (the application's poll() starts it, after onJoinPrepare) is driven to its
  *   end by responses, retries after retry.backoff.ms included; its result is applied by the
  *   consumer in poll() (onJoinComplete);
@@ -16,7 +18,9 @@
  *   to rejoin: the heartbeat thread keeps it alive during long processing);
  *   REBALANCE_IN_PROGRESS asks for a rejoin at the next poll; ILLEGAL_GENERATION and
  *   UNKNOWN_MEMBER_ID drop the generation (partitions lost, no commit); FENCED_INSTANCE_ID is fatal;
- *   no successful heartbeat for session.timeout.ms makes the client look for the coordinator again;
+ *   no successful heartbeat for session.timeout.ms (checked at the deadline) makes the client look
+ *   for the coordinator again; after a failed heartbeat the next is due retry.backoff.ms after the
+ *   coordinator is found (Kafka's Heartbeat.timeToNextHeartbeat), not a whole interval;
  * - max.poll.interval.ms: when poll() was not called in time, a dynamic member sends LeaveGroup
  *   (a static one does not), and the generation is dropped; the next poll() rejoins.
  *
@@ -60,8 +64,14 @@ export interface GroupIo {
   now(): number;
   /** Sends to a broker; returns the correlation id (the consumer times the request out). */
   send(broker: number, build: (correlationId: number) => GroupRequest): number;
-  /** Any broker to ask for the coordinator. */
+  /** The broker to ask for the coordinator (Kafka's leastLoadedNode). */
   bootstrapBroker(): number;
+  /**
+   * Kafka's client.disconnectAsync(coordinator) in markCoordinatorUnknown: every coordinator
+   * request still in flight to this broker fails with a disconnect (at the next event, not
+   * inside this call), and the broker is avoided for its reconnect backoff.
+   */
+  disconnect(broker: number): void;
   /** Schedules `kind` for the consumer after delayUs; the consumer calls back `onTimer`. */
   timer(delayUs: number, kind: GroupTimerKind): void;
   emit(type: string, fields: Record<string, string | number | boolean | null>): void;
@@ -118,8 +128,16 @@ export class GroupMembership {
   private joinInFlight = -1;
   private syncInFlight = -1;
   private heartbeatInFlight = -1;
-  private heartbeatArmed = false;
+  /** The earliest heartbeat-thread wake-up scheduled, µs (+∞: none). */
+  private heartbeatTickAtUs = Number.POSITIVE_INFINITY;
+  /** Last successful heartbeat answer, µs. */
   private lastHeartbeatOkUs = 0;
+  /** Kafka's Heartbeat.lastSessionReset: a coordinator found or a join completed, µs. */
+  private sessionResetUs = 0;
+  /** The last heartbeat sent, µs (-∞ before any). */
+  private lastBeatSentUs = Number.NEGATIVE_INFINITY;
+  /** The last heartbeat failed: the next one is due after retry.backoff.ms, not the interval. */
+  private heartbeatFailed = false;
   private joinStartedUs = 0;
   /** Joining: the subscription and owned partitions to send (kept for retries). */
   private joinTopics: readonly string[] = [];
@@ -239,7 +257,8 @@ export class GroupMembership {
       return;
     }
     this.coordinator = m.nodeId;
-    this.lastHeartbeatOkUs = this.io.now();
+    // Kafka's FindCoordinator handler resets the session timer for the new coordinator.
+    this.sessionResetUs = this.io.now();
     this.io.emit("consumer.coordinator", { coordinator: m.nodeId });
     if (this.joinWanted) this.sendJoin();
     this.armHeartbeat();
@@ -279,7 +298,7 @@ export class GroupMembership {
     this.protocolName = m.protocolName;
     this.isLeader = m.leader === m.memberId;
     this.state = "syncing";
-    this.lastHeartbeatOkUs = this.io.now();
+    this.sessionResetUs = this.io.now();
     this.armHeartbeat();
     let assignments: MemberAssignment[] = [];
     if (this.isLeader) assignments = this.assign(m.protocolName ?? "range", m.members);
@@ -390,6 +409,7 @@ export class GroupMembership {
         this.lastHeartbeatOkUs = this.io.now();
         return;
       case "REBALANCE_IN_PROGRESS":
+        // Still a member while the group rebalances: the session is kept alive.
         this.lastHeartbeatOkUs = this.io.now();
         if (this.state === "stable") this.requestRejoin("group is rebalancing");
         return;
@@ -403,6 +423,7 @@ export class GroupMembership {
       case "FENCED_INSTANCE_ID":
         return this.fail("FencedInstanceIdException", m.error);
       default:
+        this.heartbeatFailedNow();
         if (COORDINATOR_ERRORS.has(m.error)) this.coordinatorUnknown(m.error);
     }
   }
@@ -418,6 +439,7 @@ export class GroupMembership {
     }
     if (correlationId === this.heartbeatInFlight) {
       this.heartbeatInFlight = -1;
+      this.heartbeatFailedNow();
       this.coordinatorUnknown(error);
       return;
     }
@@ -440,19 +462,52 @@ export class GroupMembership {
         if (this.joinWanted) this.sendJoin();
         return;
       case "group.heartbeat":
-        this.heartbeatArmed = false;
+        // Wake-ups are idempotent: a later one scheduled before an earlier one just checks again.
+        if (this.io.now() >= this.heartbeatTickAtUs)
+          this.heartbeatTickAtUs = Number.POSITIVE_INFINITY;
         this.heartbeatTick();
         return;
     }
   }
 
+  /**
+   * Schedules the heartbeat thread's next wake-up: the next beat, or the session's expiry when
+   * that comes first (Kafka's thread sleeps at most retry.backoff.ms between checks); every
+   * retry.backoff.ms while the coordinator is unknown.
+   */
   private armHeartbeat(): void {
-    if (this.heartbeatArmed || this.closed) return;
-    this.heartbeatArmed = true;
-    this.io.timer(this.settings.heartbeatIntervalMs * 1000, "group.heartbeat");
+    if (this.closed) return;
+    const now = this.io.now();
+    const at = Math.max(
+      now + 1,
+      this.coordinator < 0
+        ? now + this.settings.retryBackoffMs * 1000
+        : Math.min(this.beatDueUs(), this.sessionDeadlineUs()),
+    );
+    if (at >= this.heartbeatTickAtUs) return;
+    this.heartbeatTickAtUs = at;
+    this.io.timer(at - now, "group.heartbeat");
   }
 
-  /** The heartbeat thread's beat: send one if in a generation, check the session. */
+  /** Kafka's Heartbeat.timeToNextHeartbeat: the interval, or the backoff after a failure. */
+  private beatDueUs(): number {
+    const delayMs = this.heartbeatFailed
+      ? this.settings.retryBackoffMs
+      : this.settings.heartbeatIntervalMs;
+    return Math.max(this.lastBeatSentUs, this.sessionResetUs) + delayMs * 1000;
+  }
+
+  /** Kafka's Heartbeat.sessionTimeoutExpired: the first instant with no sign of life for too long. */
+  private sessionDeadlineUs(): number {
+    const lastSign = Math.max(this.lastHeartbeatOkUs, this.sessionResetUs);
+    return lastSign + this.settings.sessionTimeoutMs * 1000 + 1;
+  }
+
+  private heartbeatFailedNow(): void {
+    this.heartbeatFailed = true;
+  }
+
+  /** The heartbeat thread's wake-up: check the session, send a heartbeat when one is due. */
   private heartbeatTick(): void {
     const inGeneration =
       (this.state === "stable" || this.state === "syncing") && this.generation >= 0;
@@ -462,22 +517,28 @@ export class GroupMembership {
       this.armHeartbeat();
       return;
     }
-    if (this.io.now() - this.lastHeartbeatOkUs > this.settings.sessionTimeoutMs * 1000) {
-      // Kafka's heartbeat.sessionTimeoutExpired: the coordinator is presumed gone.
+    const now = this.io.now();
+    if (now >= this.sessionDeadlineUs()) {
+      // No answer for session.timeout.ms: the coordinator is presumed gone.
       this.coordinatorUnknown("REQUEST_TIMED_OUT");
       this.armHeartbeat();
       return;
     }
-    if (this.heartbeatInFlight < 0) {
-      this.heartbeatInFlight = this.io.send(this.coordinator, (correlationId) => ({
-        type: "HeartbeatRequest",
-        bytes: HEADER_BYTES + this.groupId.length + this.memberId.length,
-        correlationId,
-        groupId: this.groupId,
-        generationId: this.generation,
-        memberId: this.memberId,
-        groupInstanceId: this.settings.groupInstanceId,
-      }));
+    if (now >= this.beatDueUs()) {
+      // One heartbeat at a time: a beat that falls while one is in flight is skipped.
+      this.lastBeatSentUs = now;
+      this.heartbeatFailed = false;
+      if (this.heartbeatInFlight < 0) {
+        this.heartbeatInFlight = this.io.send(this.coordinator, (correlationId) => ({
+          type: "HeartbeatRequest",
+          bytes: HEADER_BYTES + this.groupId.length + this.memberId.length,
+          correlationId,
+          groupId: this.groupId,
+          generationId: this.generation,
+          memberId: this.memberId,
+          groupInstanceId: this.settings.groupInstanceId,
+        }));
+      }
     }
     this.armHeartbeat();
   }
@@ -528,11 +589,19 @@ export class GroupMembership {
     if (forgetMemberId) this.memberId = "";
   }
 
+  /**
+   * Kafka's markCoordinatorUnknown: forget the coordinator, drop the connection to it (so that no
+   * commit, join or heartbeat waits on a dead one for request.timeout.ms) and look it up again.
+   */
   coordinatorUnknown(error: KafkaError): void {
     if (this.coordinator < 0) return;
-    this.io.emit("consumer.coordinator-lost", { coordinator: this.coordinator, error });
+    const old = this.coordinator;
+    this.io.emit("consumer.coordinator-lost", { coordinator: old, error });
     this.coordinator = -1;
+    // The heartbeat in flight, if any, fails with the disconnect.
+    if (this.heartbeatInFlight >= 0) this.heartbeatFailedNow();
     this.heartbeatInFlight = -1;
+    this.io.disconnect(old);
     this.ensureCoordinator();
   }
 

@@ -9,10 +9,14 @@
  *   auto commit, then eager protocols revoke everything, cooperative ones keep their partitions),
  *   auto-commits every auto.commit.interval.ms (`maybeAutoCommitOffsetsAsync`: the positions of
  *   records already returned), brings positions up to date (committed offsets with OffsetFetch,
- *   auto.offset.reset with ListOffsets, KIP-320 validation with OffsetsForLeaderEpoch), returns
+ *   auto.offset.reset with ListOffsets, KIP-320 validation with OffsetsForLeaderEpoch, each
+ *   retried retry.backoff.ms after a failure), returns
  *   buffered records or waits for a fetch up to the poll timeout; fetches are sent only inside
  *   poll(), so a consumer busy processing prefetches at most one response per partition;
- * - commits: auto, commitSync (the application waits; retried while the coordinator moves;
+ * - brokers for metadata and FindCoordinator: NetworkClient's leastLoadedNode over the brokers of
+ *   the latest metadata (least-loaded-node.ts), steering around brokers whose connection failed;
+ * - commits: auto, commitSync (the application waits; retried, one attempt at a time and
+ *   retry.backoff.ms apart, while the coordinator moves;
  *   CommitFailedException when the member is no longer in a stable generation, or the
  *   coordinator says ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID), commitAsync, on revocation (a
  *   rebalance listener that commits, when the application has one), and on close;
@@ -63,6 +67,7 @@ import {
   type GroupTimerKind,
   type JoinResult,
 } from "./group-membership.ts";
+import { LeastLoadedNode } from "./least-loaded-node.ts";
 import { ConsumerMetrics, type ConsumerMetricsSnapshot } from "./metrics.ts";
 import { decideReset, type PartitionPosition, Positions, validatePosition } from "./positions.ts";
 import { type ConsumerSettings, consumerSettings } from "./settings.ts";
@@ -127,7 +132,12 @@ type Correlation =
       readonly offsets: CommitOffsets;
       readonly generation: number;
     }
-  | { readonly kind: "group"; readonly broker: number };
+  | {
+      readonly kind: "group";
+      readonly broker: number;
+      /** To the coordinator (JoinGroup, Heartbeat, ...), not a FindCoordinator to any broker. */
+      readonly coordinator: boolean;
+    };
 
 interface Pending {
   readonly entry: Correlation;
@@ -147,6 +157,10 @@ type ConsumerEvent =
   | SimEvent<"consumer.metadata-refresh", { readonly life: number }>
   | SimEvent<"consumer.retry", null>
   | SimEvent<"consumer.poll-timeout", { readonly token: number }>
+  | SimEvent<
+      "consumer.coordinator-disconnect",
+      { readonly life: number; readonly correlationIds: readonly number[] }
+    >
   | SimEvent<GroupTimerKind, null>;
 
 /** A slice handed to the application, with the generation it was fetched under. */
@@ -192,7 +206,9 @@ export class KafkaConsumer implements Actor {
   private metadataInFlight = false;
   private metadataWanted = false;
   private retryArmed = false;
-  private bootstrapIndex = 0;
+  /** Brokers of the latest metadata (ascending ids); empty until the first answer. */
+  private liveBrokers: readonly number[] = [];
+  private nodes: LeastLoadedNode;
   private appState: AppState = "stopped";
   private token = 0;
   private pollDeadlineUs = 0;
@@ -206,7 +222,19 @@ export class KafkaConsumer implements Actor {
   private workerBusy = false;
   private workerChunk: Delivered[] = [];
   private closeRequested = false;
-  private syncCommit: { readonly offsets: CommitOffsets; readonly deadlineUs: number } | undefined;
+  /**
+   * The application's commitSync under way: its offsets, its deadline (default.api.timeout.ms),
+   * the correlation id of its OffsetCommit in flight (-1: none) and the earliest retry time
+   * (retry.backoff.ms after a failed attempt, as ConsumerCoordinator.commitOffsetsSync sleeps).
+   */
+  private syncCommit:
+    | {
+        readonly offsets: CommitOffsets;
+        readonly deadlineUs: number;
+        inFlight: number;
+        notBeforeUs: number;
+      }
+    | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -217,6 +245,7 @@ export class KafkaConsumer implements Actor {
     assert(options.bootstrap.length > 0, "a consumer needs at least one bootstrap broker");
     this.settings = consumerSettings(options.version, options.config ?? {});
     this.app = { ...DEFAULT_APPLICATION, ...options.app };
+    this.nodes = this.newNodeSelector();
     assertSafeInt(this.app.processingUsPerRecord, "processingUsPerRecord");
     // poll(0) in a loop would spin at one virtual instant: the script needs a real timeout.
     assert(this.app.pollTimeoutMs >= 1, "pollTimeoutMs must be ≥ 1");
@@ -373,6 +402,9 @@ export class KafkaConsumer implements Actor {
         if (this.appState === "polling") this.tryReturn();
         else this.updatePositions();
         return;
+      case "consumer.coordinator-disconnect":
+        if (e.payload.life === this.life) this.failCoordinatorRequests(e.payload.correlationIds);
+        return;
       case "consumer.poll-timeout":
         if (e.payload.token === this.life) {
           this.pollTimeoutTimer = undefined;
@@ -403,6 +435,8 @@ export class KafkaConsumer implements Actor {
     this.metadataInFlight = false;
     this.metadataWanted = false;
     this.retryArmed = false;
+    this.liveBrokers = [];
+    this.nodes = this.newNodeSelector();
     this.appState = "stopped";
     this.pendingJoin = undefined;
     this.pendingException = undefined;
@@ -441,12 +475,9 @@ export class KafkaConsumer implements Actor {
   private groupIo(): GroupIo {
     return {
       now: () => this.engine.now,
-      send: (broker, build) => {
-        const correlationId = this.nextCorrelation++;
-        this.sendRequest(broker, build(correlationId), { kind: "group", broker });
-        return correlationId;
-      },
-      bootstrapBroker: () => this.nextBootstrap(),
+      send: (broker, build) => this.sendGroupRequest(broker, build),
+      bootstrapBroker: () => this.leastLoadedBroker(),
+      disconnect: (broker) => this.disconnectCoordinator(broker),
       timer: (delayUs, kind) => {
         this.engine.schedule(delayUs, this.id, kind, null);
       },
@@ -479,21 +510,77 @@ export class KafkaConsumer implements Actor {
   private consumerGroupIo(): ConsumerGroupIo {
     return {
       ...this.groupIo(),
-      send: (broker, build) => {
-        const correlationId = this.nextCorrelation++;
-        this.sendRequest(broker, build(correlationId), { kind: "group", broker });
-        return correlationId;
-      },
+      send: (broker, build) => this.sendGroupRequest(broker, build),
     };
+  }
+
+  private sendGroupRequest(broker: number, build: (correlationId: number) => NetMessage): number {
+    const correlationId = this.nextCorrelation++;
+    const message = build(correlationId);
+    const coordinator = message.type !== "FindCoordinatorRequest";
+    this.sendRequest(broker, message, { kind: "group", broker, coordinator });
+    return correlationId;
   }
 
   private emit(type: string, fields: Record<string, string | number | boolean | null> = {}): void {
     this.engine.trace.emit(type, this.id, { client: this.id, ...fields });
   }
 
-  private nextBootstrap(): number {
-    const list = this.options.bootstrap;
-    return list[this.bootstrapIndex++ % list.length]!;
+  private newNodeSelector(): LeastLoadedNode {
+    return new LeastLoadedNode(
+      this.settings.reconnectBackoffMs * 1000,
+      this.settings.reconnectBackoffMaxMs * 1000,
+    );
+  }
+
+  /**
+   * Kafka's leastLoadedNode over the brokers of the latest metadata; the bootstrap list before
+   * any metadata, or when every broker it lists is backing off (KIP-899's rebootstrap, here at
+   * once rather than after metadata.recovery.rebootstrap.trigger.ms, and in every profile).
+   */
+  private leastLoadedBroker(): number {
+    const now = this.engine.now;
+    const reachable = this.liveBrokers.some((b) => !this.nodes.backingOff(b, now));
+    const candidates = reachable ? this.liveBrokers : this.options.bootstrap;
+    return this.nodes.pick(candidates, (broker) => this.inFlightTo(broker), now);
+  }
+
+  private inFlightTo(broker: number): number {
+    let n = 0;
+    for (const pending of this.correlations.values()) if (brokerOf(pending.entry) === broker) n++;
+    return n;
+  }
+
+  /**
+   * markCoordinatorUnknown's disconnect: the coordinator requests in flight to `broker` fail with
+   * a disconnect at the next event (Kafka: at the next poll of the network client), and the
+   * broker backs off. Fetches to it are not touched: Kafka's coordinator connection is its own.
+   */
+  private disconnectCoordinator(broker: number): void {
+    this.nodes.failed(broker, this.engine.now);
+    const correlationIds: number[] = [];
+    for (const [correlationId, pending] of this.correlations) {
+      const entry = pending.entry;
+      if (brokerOf(entry) !== broker) continue;
+      if (entry.kind === "commit" || entry.kind === "offset-fetch")
+        correlationIds.push(correlationId);
+      else if (entry.kind === "group" && entry.coordinator) correlationIds.push(correlationId);
+    }
+    if (correlationIds.length === 0) return;
+    this.engine.schedule(0, this.id, "consumer.coordinator-disconnect", {
+      life: this.life,
+      correlationIds,
+    });
+  }
+
+  private failCoordinatorRequests(correlationIds: readonly number[]): void {
+    for (const correlationId of correlationIds) {
+      const pending = this.correlations.get(correlationId);
+      if (pending === undefined) continue; // answered or failed meanwhile
+      this.correlations.delete(correlationId);
+      this.engine.cancel(pending.timer);
+      this.requestFailed(correlationId, pending, "NETWORK_EXCEPTION");
+    }
   }
 
   // ---------------------------------------------------------------- the application loop
@@ -845,6 +932,8 @@ export class KafkaConsumer implements Actor {
     this.syncCommit = {
       offsets,
       deadlineUs: this.engine.now + this.settings.defaultApiTimeoutMs * 1000,
+      inFlight: -1,
+      notBeforeUs: 0,
     };
     this.commit("sync", offsets);
   }
@@ -888,6 +977,24 @@ export class KafkaConsumer implements Actor {
       },
       { kind: "commit", broker: group.coordinator, commit: kind, offsets, generation },
     );
+    if (kind === "sync" && this.syncCommit !== undefined) {
+      assert(this.syncCommit.inFlight < 0, "two OffsetCommits in flight for one commitSync");
+      this.syncCommit.inFlight = correlationId;
+    }
+    return true;
+  }
+
+  /**
+   * An answer (or failure) of a commitSync's OffsetCommit: true when it is the attempt the
+   * application waits for, which then ends; false for a stale one (an attempt given up on, or of
+   * a commitSync that already returned), which must not complete a later commitSync.
+   */
+  private settleSyncAttempt(correlationId: number): boolean {
+    const sync = this.syncCommit;
+    if (sync === undefined || sync.inFlight !== correlationId) return false;
+    sync.inFlight = -1;
+    // ConsumerCoordinator.commitOffsetsSync sleeps retry.backoff.ms before the next attempt.
+    sync.notBeforeUs = this.engine.now + this.settings.retryBackoffMs * 1000;
     return true;
   }
 
@@ -921,6 +1028,9 @@ export class KafkaConsumer implements Actor {
       error,
       latencyMs: (now - pending.sentAtUs) / 1000,
     });
+    if (entry.commit === "sync" && !this.settleSyncAttempt(m.correlationId as number)) {
+      return this.staleSyncCommit(error);
+    }
     if (error === "NONE") return this.commitDone(entry.commit);
     const group = this.group!;
     switch (error) {
@@ -982,10 +1092,22 @@ export class KafkaConsumer implements Actor {
     if (kind === "close" && this.appState === "closing") this.finishClose();
   }
 
-  /** Retries a commitSync that waits for a coordinator. */
+  /** A stale commitSync attempt: its group errors still count, the application is not told. */
+  private staleSyncCommit(error: KafkaError): void {
+    const group = this.group;
+    if (group === undefined || error === "NONE") return;
+    if (error === "ILLEGAL_GENERATION" || error === "UNKNOWN_MEMBER_ID")
+      group.requestRejoin(`commit failed with ${error}`);
+    else if (error === "NOT_COORDINATOR" || error === "COORDINATOR_NOT_AVAILABLE")
+      group.coordinatorUnknown(error);
+  }
+
+  /** Retries a commitSync that waits for a coordinator (one attempt at a time, after backoff). */
   private retrySyncCommit(): void {
-    if (this.syncCommit === undefined || this.appState !== "committing") return;
-    this.commit("sync", this.syncCommit.offsets);
+    const sync = this.syncCommit;
+    if (sync === undefined || this.appState !== "committing" || sync.inFlight >= 0) return;
+    if (this.engine.now < sync.notBeforeUs) return this.armRetry();
+    this.commit("sync", sync.offsets);
   }
 
   // ---------------------------------------------------------------- close
@@ -1029,6 +1151,10 @@ export class KafkaConsumer implements Actor {
     const committed: PartitionPosition[] = [];
     for (const p of this.positions.all()) {
       if (p.busy) continue;
+      if (p.retryAtUs > this.engine.now) {
+        this.armRetry();
+        continue;
+      }
       if (p.state === "initializing") {
         if (this.settings.groupId === null) this.positions.requestReset(p, "no-committed-offset");
         else {
@@ -1146,7 +1272,7 @@ export class KafkaConsumer implements Actor {
       const p = this.positions.get(r.topic, r.partition);
       if (p === undefined || p.state !== "awaiting-reset") continue;
       if (r.error !== "NONE") {
-        this.requestMetadata();
+        this.lookupFailed(p);
         continue;
       }
       const from = p.offset;
@@ -1198,7 +1324,7 @@ export class KafkaConsumer implements Actor {
       const p = this.positions.get(r.topic, r.partition);
       if (p === undefined || p.state !== "awaiting-validation") continue;
       if (r.error !== "NONE") {
-        this.requestMetadata();
+        this.lookupFailed(p);
         continue;
       }
       const outcome = validatePosition(p.offset, r, this.settings.autoOffsetReset);
@@ -1249,6 +1375,13 @@ export class KafkaConsumer implements Actor {
       }
     }
     this.afterLookup();
+  }
+
+  /** A partition's ListOffsets or validation failed: new metadata, and a retry after backoff. */
+  private lookupFailed(p: PartitionPosition): void {
+    p.retryAtUs = this.engine.now + this.settings.retryBackoffMs * 1000;
+    this.requestMetadata();
+    this.armRetry();
   }
 
   private release(keys: readonly string[]): void {
@@ -1365,7 +1498,7 @@ export class KafkaConsumer implements Actor {
     if (topics.length === 0) return;
     this.metadataWanted = false;
     this.metadataInFlight = true;
-    const broker = this.nextBootstrap();
+    const broker = this.leastLoadedBroker();
     const correlationId = this.nextCorrelation++;
     let bytes = HEADER_BYTES;
     for (const t of topics) bytes += t.length;
@@ -1378,6 +1511,7 @@ export class KafkaConsumer implements Actor {
 
   private onMetadata(m: MetadataResponse): void {
     this.metadataInFlight = false;
+    if (m.brokers.length > 0) this.liveBrokers = m.brokers.map((b) => b.nodeId);
     let leaderless = false;
     for (const topic of m.topics) {
       if (topic.error !== "NONE") {
@@ -1456,6 +1590,7 @@ export class KafkaConsumer implements Actor {
     if (pending === undefined) return;
     this.correlations.delete(correlationId);
     this.engine.cancel(pending.timer);
+    this.nodes.succeeded(brokerOf(pending.entry));
     const msg = m as unknown as ClientCoordinationMessage | { type: string };
     switch (msg.type) {
       case "FetchResponse":
@@ -1515,13 +1650,15 @@ export class KafkaConsumer implements Actor {
     const pending = this.correlations.get(correlationId);
     if (pending === undefined) return;
     this.correlations.delete(correlationId);
+    // NetworkClient closes the connection of a timed-out request: the broker backs off.
+    this.nodes.failed(brokerOf(pending.entry), this.engine.now);
     this.requestFailed(correlationId, pending, "REQUEST_TIMED_OUT");
   }
 
   private onDisconnect(peer: number): void {
+    this.nodes.failed(peer, this.engine.now);
     for (const [correlationId, pending] of [...this.correlations]) {
-      const broker = pending.entry.kind === "fetch" ? pending.entry.leader : pending.entry.broker;
-      if (broker !== peer) continue;
+      if (brokerOf(pending.entry) !== peer) continue;
       this.correlations.delete(correlationId);
       this.engine.cancel(pending.timer);
       this.requestFailed(correlationId, pending, "NETWORK_EXCEPTION");
@@ -1549,6 +1686,11 @@ export class KafkaConsumer implements Actor {
       case "list-offsets":
       case "epoch":
         this.release(entry.keys);
+        for (const key of entry.keys) {
+          const { topic, partition } = parseTpKey(key);
+          const p = this.positions.get(topic, partition);
+          if (p !== undefined) p.retryAtUs = this.engine.now + this.settings.retryBackoffMs * 1000;
+        }
         this.requestMetadata();
         this.armRetry();
         break;
@@ -1566,7 +1708,8 @@ export class KafkaConsumer implements Actor {
           latencyMs: (this.engine.now - pending.sentAtUs) / 1000,
         });
         this.group?.coordinatorUnknown(error);
-        this.commitFailedAfterSend(entry.commit, undefined, error);
+        if (entry.commit !== "sync" || this.settleSyncAttempt(correlationId))
+          this.commitFailedAfterSend(entry.commit, undefined, error);
         break;
       case "group":
         this.group?.requestFailed(correlationId, error);
@@ -1574,6 +1717,10 @@ export class KafkaConsumer implements Actor {
     }
     if (this.appState === "polling") this.tryReturn();
   }
+}
+
+function brokerOf(entry: Correlation): number {
+  return entry.kind === "fetch" ? entry.leader : entry.broker;
 }
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -40,6 +40,11 @@ export interface PartitionPosition {
   resetWhy: ResetWhy | undefined;
   /** A lookup (committed offset, ListOffsets, validation) for it is in flight. */
   busy: boolean;
+  /**
+   * After a failed ListOffsets or validation, no new one before this time, µs (Kafka's
+   * SubscriptionState.requestFailed with retry.backoff.ms); 0 when none is pending.
+   */
+  retryAtUs: number;
   /** Last high watermark and log start offset a fetch answered with; -1 before any. */
   highWatermark: number;
   logStartOffset: number;
@@ -123,6 +128,7 @@ export class Positions {
         leaderEpoch: -1,
         resetWhy: undefined,
         busy: false,
+        retryAtUs: 0,
         highWatermark: -1,
         logStartOffset: -1,
       });

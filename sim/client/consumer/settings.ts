@@ -41,6 +41,11 @@ export interface ConsumerSettings {
   readonly maxPartitionFetchBytes: number;
   readonly requestTimeoutMs: number;
   readonly retryBackoffMs: number;
+  /** retry.backoff.max.ms (3.7+; before it, retries do not back off exponentially). */
+  readonly retryBackoffMaxMs: number;
+  /** reconnect.backoff.ms and reconnect.backoff.max.ms: how long a failed broker is avoided. */
+  readonly reconnectBackoffMs: number;
+  readonly reconnectBackoffMaxMs: number;
   readonly metadataMaxAgeMs: number;
   readonly defaultApiTimeoutMs: number;
   readonly clientRack: string | null;
@@ -127,6 +132,11 @@ export function consumerSettings(
     maxPartitionFetchBytes: configNumber(cfg, "max.partition.fetch.bytes"),
     requestTimeoutMs: configNumber(cfg, "request.timeout.ms"),
     retryBackoffMs: configNumber(cfg, "retry.backoff.ms"),
+    retryBackoffMaxMs: hasConfig(cfg, "retry.backoff.max.ms")
+      ? configNumber(cfg, "retry.backoff.max.ms")
+      : configNumber(cfg, "retry.backoff.ms"),
+    reconnectBackoffMs: configNumber(cfg, "reconnect.backoff.ms"),
+    reconnectBackoffMaxMs: configNumber(cfg, "reconnect.backoff.max.ms"),
     metadataMaxAgeMs: configNumber(cfg, "metadata.max.age.ms"),
     defaultApiTimeoutMs: hasConfig(cfg, "default.api.timeout.ms")
       ? configNumber(cfg, "default.api.timeout.ms")
