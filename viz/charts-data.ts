@@ -3,8 +3,8 @@
  * functions of the trace (no DOM, no clock): the panel feeds the events it has not read yet to
  * `ingest`, and `chartSeries` turns what was read into the lines it draws.
  *
- * What each chart counts (user topics only; `__consumer_offsets` and other internal topics are
- * left out):
+ * What each chart counts (user topics only, except the page cache's; `__consumer_offsets` and
+ * other internal topics are left out):
  * - throughput in: records appended by partition leaders (`produce.append` count), per second;
  *   throughput out: records handed to consumer applications (`consumer.poll` records), per second.
  * - produce latency: for each send acknowledged in the bucket, the time from its first attempt on
@@ -19,12 +19,21 @@
  *   or the leader's `partition.isr`, whichever came last) is smaller than their replica set (the
  *   metadata record's replicas, else the brokers seen leading or following the partition); and
  *   partitions without a leader (`metadata.record` leader −1).
+ * - page-cache hit ratio: of the record bytes the brokers' fetch responses read (`fetch.response`
+ *   bytes), the share that did not miss the page cache (missBytes); every topic, internal ones
+ *   included, since it is what the hosts read; see charts-page-cache.ts.
  *
  * A bucket's rate is its count over the part of the bucket that has elapsed, so the bucket being
  * filled does not dip. Levels (lag, URP) are the value at the end of the bucket (the last event in
  * it), carried forward through buckets without events.
  */
 import type { TraceEvent } from "../sim/index.ts";
+import {
+  addFetchRead,
+  newPageCacheBuckets,
+  type PageCacheBuckets,
+  pageCacheChart,
+} from "./charts-page-cache.ts";
 
 export const DEFAULT_BUCKETS = 100;
 
@@ -87,6 +96,8 @@ export interface ChartsData {
   readonly partitions: Map<string, PartitionTruth>;
   readonly urpLevels: Array<number | undefined>;
   readonly leaderlessLevels: Array<number | undefined>;
+  /** Fetch reads per bucket (fetch.response): record bytes and page-cache hits. */
+  readonly pageCache: PageCacheBuckets;
   /** Time of the last event read (µs). */
   lastUs: number;
 }
@@ -114,6 +125,7 @@ export function newChartsData(durationUs: number, bucketCount = DEFAULT_BUCKETS)
     partitions: new Map(),
     urpLevels: new Array(bucketCount).fill(undefined),
     leaderlessLevels: new Array(bucketCount).fill(undefined),
+    pageCache: newPageCacheBuckets(bucketCount),
     lastUs: 0,
   };
 }
@@ -235,6 +247,9 @@ export function ingest(data: ChartsData, e: TraceEvent): void {
       setUrp(data, b);
       return;
     }
+    case "fetch.response":
+      addFetchRead(data.pageCache, b, e);
+      return;
     default:
       return;
   }
@@ -396,6 +411,7 @@ export function chartSeries(data: ChartsData, nowUs: number): ChartSeries {
       ],
       note: `${data.partitions.size} partition${data.partitions.size === 1 ? "" : "s"}`,
     },
+    pageCacheChart(data.pageCache, shown),
   ];
   return {
     bucketUs: data.bucketUs,

@@ -13,7 +13,7 @@
 import type { DiskStats } from "../sim/infra/disk.ts";
 import type { PageCacheStats } from "../sim/infra/page-cache.ts";
 import { TRANSFER_MODES, type TransferMode, transferPath } from "../sim/infra/transfer.ts";
-import type { PathTally, Rates, TraceTally } from "./datapath-model.ts";
+import { type PathTally, type Rates, sumPaths, type TraceTally } from "./datapath-model.ts";
 
 /** What the layout needs to know about one broker now. */
 export interface DataPathInput {
@@ -64,8 +64,11 @@ export interface PathTableRow {
   readonly description: string;
   /** Per call of the model's table: "2 switches, 0 CPU copies, 2 DMA copies". */
   readonly perCall: string;
+  /** Fetch responses with records that took this path. */
   readonly responses: number;
+  /** Their record bytes. */
   readonly bytes: string;
+  readonly dmaCopies: number;
   readonly cpuCopies: number;
   readonly contextSwitches: number;
   readonly cpuTime: string;
@@ -126,11 +129,13 @@ export function currentMode(input: DataPathInput): TransferMode {
 export function explain(input: DataPathInput): string {
   const t = input.tally;
   const mode = currentMode(input);
-  const sent = t.byMode.sendfile.responses + t.byMode.copy.responses + t.byMode.tls.responses;
   const lead =
-    sent === 0
+    t.fetchResponses === 0
       ? `Broker ${input.broker} has sent no fetch response yet; they would leave the page cache`
-      : `Broker ${input.broker}'s fetch responses leave the page cache`;
+      : sumPaths(t, "responses") === 0
+        ? `Broker ${input.broker}'s fetch responses have carried no records yet; records would ` +
+          "leave the page cache"
+        : `Broker ${input.broker}'s fetch responses leave the page cache`;
   if (mode === "tls") {
     return (
       `${lead} over TLS (security.inter.broker.protocol=${input.interBrokerProtocol}): ` +
@@ -188,8 +193,8 @@ function boxes(input: DataPathInput): PathBox[] {
       ? ""
       : ` (${formatRatio(rates.perSec.diskServiceUs, 1_000_000)} of the time)`;
   const disks = input.diskCount === 1 ? input.diskKind : `${input.diskCount} × ${input.diskKind}`;
-  const fetches = TRANSFER_MODES.filter((m) => tally.byMode[m].responses > 0).map(
-    (m) => `${m}: ${tally.byMode[m].responses}`,
+  const withRecords = TRANSFER_MODES.filter((m) => tally.byMode[m].responses > 0).map(
+    (m) => `${m} ${tally.byMode[m].responses}`,
   );
   const tls = tally.byMode.tls;
   return [
@@ -207,9 +212,12 @@ function boxes(input: DataPathInput): PathBox[] {
       `evicted: ${formatBytes(cache.evictedBytes)}`,
     ]),
     box("socket", "Socket buffers", [
-      `fetch responses: ${fetches.length === 0 ? "none yet" : fetches.join(", ")}`,
-      `fetched: ${formatBytes(tally.byMode.sendfile.wireBytes + tally.byMode.copy.wireBytes + tls.wireBytes)}`,
-      tally.lastTo === undefined ? "" : `latest to: ${tally.lastTo}`,
+      tally.fetchResponses === 0
+        ? "fetch responses: none yet"
+        : `responses: ${tally.fetchResponses}, ${formatBytes(tally.fetchWireBytes)}`,
+      `with records: ${withRecords.length === 0 ? "none yet" : withRecords.join(", ")}`,
+      `record bytes: ${formatBytes(sumPaths(tally, "bytes"))}`,
+      tally.lastTo === undefined ? "" : `latest records to: ${tally.lastTo}`,
     ]),
     box("nic", `NIC (${input.nicBitsPerSec / 1e9} Gb/s)`, [
       input.nicGather ? "scatter-gather DMA" : "no scatter-gather",
@@ -219,7 +227,7 @@ function boxes(input: DataPathInput): PathBox[] {
     box("jvm", `Broker ${input.broker} process (JVM, user space)`, [
       input.hostState === "up" ? "up" : input.hostState.replace("-", " "),
       tls.responses > 0 || currentMode(input) === "tls"
-        ? `TLS: encrypted ${formatBytes(tls.cpuBytesEncrypted)} (≈ ${formatUs(tls.cpuUs)} CPU)`
+        ? `TLS: encrypted ${formatBytes(tls.cpuBytesEncrypted)} (${formatUs(tls.cpuUs)} CPU)`
         : "fetch data does not pass here",
     ]),
   ];
@@ -247,7 +255,7 @@ function arrow(
 
 function fetchArrows(mode: TransferMode, input: DataPathInput, emphasis: boolean): PathArrow[] {
   const p: PathTally = input.tally.byMode[mode];
-  const bytes = formatBytes(p.wireBytes);
+  const bytes = formatBytes(p.bytes);
   const r = emphasis ? rate(input.rates, "fetchBytes") : "";
   if (mode === "sendfile" && input.nicGather) {
     const y = ROW_Y - 16;
@@ -431,7 +439,8 @@ function tableRow(mode: TransferMode, input: DataPathInput): PathTableRow {
       `${path.cpuCopiesPerChunk} CPU cop${path.cpuCopiesPerChunk === 1 ? "y" : "ies"}` +
       (path.encrypts ? ", encrypts" : ""),
     responses: t.responses,
-    bytes: formatBytes(t.wireBytes),
+    bytes: formatBytes(t.bytes),
+    dmaCopies: t.dmaCopies,
     cpuCopies: t.cpuCopies,
     contextSwitches: t.contextSwitches,
     cpuTime: formatUs(t.cpuUs),

@@ -3,13 +3,13 @@
  * responses carried, and what its host's page cache and disks counted. Pure data in, data out.
  *
  * From the trace (read once, incrementally): bytes the broker received (`net.deliver` to it) and
- * sent (`net.send` from it), and its fetch responses (`net.send` of a FetchResponse) by transfer
- * path. The model chooses the path per response (replica-manager.ts respondFetch): `tls` when the
- * request came on an encrypted connection, else `sendfile`. Only replica fetchers carry a
- * protocol (security.inter.broker.protocol); consumers' fetches are PLAINTEXT in this build. The
- * model computes the copies and mode switches of each response but keeps no count of them, so the
- * panel re-applies the same arithmetic (sim/infra/transfer.ts transferCost) to each response's
- * size: an estimate, see estimateTransfer.
+ * sent (`net.send` from it), every fetch response it sent (`net.send` of a FetchResponse: count
+ * and wire bytes), and for each response that carried records the broker's own account of it
+ * (`fetch.response`, emitted by replica-manager.ts respondFetch): the transfer path it took
+ * (sendfile, or tls on an encrypted connection), the record bytes, the bytes that missed the page
+ * cache, and the copies, mode switches and CPU time that sim/infra/transfer.ts transferCost
+ * booked for it. These counts are exact: nothing is re-estimated here. An empty fetch response
+ * reads no file and costs nothing, so it has no `fetch.response` and no path.
  *
  * From the host (sampled at each redraw): PageCacheStats and DiskStats (summed over the disks).
  * Samples are kept across a backward seek (the run is deterministic, so a sample taken at a time
@@ -19,15 +19,16 @@
 import type { TraceEvent } from "../sim/engine/trace.ts";
 import type { DiskStats } from "../sim/infra/disk.ts";
 import type { PageCacheStats } from "../sim/infra/page-cache.ts";
-import { type TransferMode, transferCost } from "../sim/infra/transfer.ts";
-import { HEADER_BYTES, PARTITION_ENTRY_BYTES } from "../sim/kafka/protocol.ts";
+import { TRANSFER_MODES, type TransferMode, transferPath } from "../sim/infra/transfer.ts";
 
-/** What one broker's fetch responses by one transfer path amount to so far. */
+/** What one broker's fetch responses by one transfer path amount to so far (`fetch.response`). */
 export interface PathTally {
+  /** Fetch responses that carried records by this path. */
   responses: number;
-  /** Bytes on the wire (headers included). */
-  wireBytes: number;
-  /** Estimated with transferCost on each response's record bytes (see estimateTransfer). */
+  /** Record bytes they sent (file bytes; protocol headers are not counted). */
+  bytes: number;
+  /** Of those, bytes that were not in the page cache and were read from the disk first. */
+  missBytes: number;
   calls: number;
   dmaCopies: number;
   cpuCopies: number;
@@ -41,27 +42,28 @@ export interface PathTally {
 export interface TraceTally {
   nicInBytes: number;
   nicOutBytes: number;
+  /** Every fetch response sent, with records or empty (`net.send` of a FetchResponse). */
+  fetchResponses: number;
+  /** Their bytes on the wire, headers included. */
+  fetchWireBytes: number;
   byMode: Record<TransferMode, PathTally>;
-  /** The path of the latest fetch response; undefined before the first. */
+  /** The path of the latest fetch response with records; undefined before the first. */
   lastMode: TransferMode | undefined;
-  /** To whom the latest fetch response went (a broker id or a client id). */
+  /** To whom it went (a broker id or a client id). */
   lastTo: string | undefined;
 }
 
-/** How the trace reader classifies fetch responses of the cluster. */
+/** How the trace reader tells brokers from other nodes. */
 export interface TallyContext {
   /** The brokers' node names ("1", "2", ...). */
   readonly brokers: ReadonlySet<string>;
-  /** security.inter.broker.protocol is SSL or SASL_SSL: replica fetches are encrypted. */
-  readonly interBrokerEncrypted: boolean;
-  /** Per broker: its NIC can gather (scatter-gather DMA). */
-  readonly nicGather: (broker: string) => boolean;
 }
 
 export function emptyPathTally(): PathTally {
   return {
     responses: 0,
-    wireBytes: 0,
+    bytes: 0,
+    missBytes: 0,
     calls: 0,
     dmaCopies: 0,
     cpuCopies: 0,
@@ -76,34 +78,61 @@ export function emptyTraceTally(): TraceTally {
   return {
     nicInBytes: 0,
     nicOutBytes: 0,
+    fetchResponses: 0,
+    fetchWireBytes: 0,
     byMode: { sendfile: emptyPathTally(), copy: emptyPathTally(), tls: emptyPathTally() },
     lastMode: undefined,
     lastTo: undefined,
   };
 }
 
-/** The path the broker's fetch response to `to` takes (as replica-manager.ts chooses it). */
-export function fetchResponseMode(to: string, ctx: TallyContext): TransferMode {
-  return ctx.brokers.has(to) && ctx.interBrokerEncrypted ? "tls" : "sendfile";
+/** A whole number ≥ 0 from a trace field; throws on anything else (a broken event). */
+function count(e: TraceEvent, field: string): number {
+  const v = e[field];
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0)
+    throw new Error(`${e.type} at ${e.t}: ${field} is not a whole number ≥ 0 (${String(v)})`);
+  return v;
 }
 
-/**
- * The model's cost of one fetch response of `wireBytes`: the record bytes are the wire bytes less
- * the response header and one partition entry (the trace does not say how many partitions the
- * response held, nor whether its pages were cached: counted as cached, the disk → page cache DMA
- * shows on the disk arrow instead).
- */
-export function estimateTransfer(mode: TransferMode, wireBytes: number, nicGather: boolean) {
-  const recordBytes = Math.max(0, wireBytes - HEADER_BYTES - PARTITION_ENTRY_BYTES);
-  return transferCost(mode, recordBytes, { nicGather, fromPageCache: true });
+function modeOf(e: TraceEvent): TransferMode {
+  const mode = TRANSFER_MODES.find((m) => m === e.mode);
+  if (mode === undefined) throw new Error(`${e.type} at ${e.t}: unknown mode ${String(e.mode)}`);
+  return mode;
 }
 
-/** Adds one trace event to the brokers' tallies (only network events of brokers count). */
+/** Adds one `fetch.response` event (the broker is its node) to the path tallies. */
+function tallyFetchResponse(t: TraceTally, e: TraceEvent): void {
+  const mode = modeOf(e);
+  const bytes = count(e, "bytes");
+  const calls = count(e, "calls");
+  const cpuCopies = count(e, "cpuCopies");
+  const p = t.byMode[mode];
+  p.responses++;
+  p.bytes += bytes;
+  p.missBytes += count(e, "missBytes");
+  p.calls += calls;
+  p.dmaCopies += count(e, "dmaCopies");
+  p.cpuCopies += cpuCopies;
+  p.contextSwitches += count(e, "contextSwitches");
+  p.cpuUs += count(e, "cpuUs");
+  // transferCost: each CPU copy of a chunk moves the chunk, so over all chunks a path with k CPU
+  // copies per call copies k × bytes; encryption passes over every byte once.
+  if (calls > 0) p.cpuBytesCopied += (cpuCopies / calls) * bytes;
+  if (transferPath(mode, false).encrypts) p.cpuBytesEncrypted += bytes;
+  t.lastMode = mode;
+  t.lastTo = String(e.to);
+}
+
+/** Adds one trace event to the brokers' tallies (brokers' network and fetch.response events). */
 export function tallyEvent(
   tallies: Map<string, TraceTally>,
   e: TraceEvent,
   ctx: TallyContext,
 ): void {
+  if (e.type === "fetch.response") {
+    if (ctx.brokers.has(e.node)) tallyFetchResponse(tallyOf(tallies, e.node), e);
+    return;
+  }
   if (e.type !== "net.send" && e.type !== "net.deliver") return;
   const bytes = typeof e.bytes === "number" ? e.bytes : 0;
   const from = String(e.from);
@@ -116,20 +145,8 @@ export function tallyEvent(
   const t = tallyOf(tallies, from);
   t.nicOutBytes += bytes;
   if (e.msg !== "FetchResponse") return;
-  const mode = fetchResponseMode(to, ctx);
-  const cost = estimateTransfer(mode, bytes, ctx.nicGather(from));
-  const p = t.byMode[mode];
-  p.responses++;
-  p.wireBytes += bytes;
-  p.calls += cost.calls;
-  p.dmaCopies += cost.dmaCopies;
-  p.cpuCopies += cost.cpuCopies;
-  p.contextSwitches += cost.contextSwitches;
-  p.cpuBytesCopied += cost.cpuBytesCopied;
-  p.cpuBytesEncrypted += cost.cpuBytesEncrypted;
-  p.cpuUs += cost.cpuUs;
-  t.lastMode = mode;
-  t.lastTo = to;
+  t.fetchResponses++;
+  t.fetchWireBytes += bytes;
 }
 
 function tallyOf(tallies: Map<string, TraceTally>, broker: string): TraceTally {
@@ -141,10 +158,18 @@ function tallyOf(tallies: Map<string, TraceTally>, broker: string): TraceTally {
   return t;
 }
 
+/** The sum of a tally's paths for one field. */
+export function sumPaths(t: TraceTally, field: keyof PathTally): number {
+  let sum = 0;
+  for (const m of TRANSFER_MODES) sum += t.byMode[m][field];
+  return sum;
+}
+
 /** The counters the rates are computed from, for one broker at one moment. */
 export interface BrokerCounters {
   readonly nicInBytes: number;
   readonly nicOutBytes: number;
+  /** Record bytes of fetch responses (all paths). */
   readonly fetchBytes: number;
   readonly cacheHitBytes: number;
   readonly cacheMissBytes: number;
@@ -168,7 +193,7 @@ export function brokerCounters(
   return {
     nicInBytes: t.nicInBytes,
     nicOutBytes: t.nicOutBytes,
-    fetchBytes: t.byMode.sendfile.wireBytes + t.byMode.copy.wireBytes + t.byMode.tls.wireBytes,
+    fetchBytes: sumPaths(t, "bytes"),
     cacheHitBytes: pc.hitBytes,
     cacheMissBytes: pc.missBytes,
     cacheWrittenBytes: pc.bytesWritten,

@@ -1,6 +1,8 @@
 // viz: the Charts panel's numbers (viz/charts-data.ts, viz/charts-page-cache.ts) in Node: hand-made
 // traces with known answers, and real runs checked against independent readings of the same
-// moment (kafka-consumer-groups.sh's LAG column, the session state's ISR and replicas).
+// moment (kafka-consumer-groups.sh's LAG column, the session state's ISR and replicas, the broker
+// host's page-cache counters); the series are the same however the moment was reached (read in
+// chunks, played, jumped to, sought back to and forward again).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { TraceEvent } from "../../sim/engine/trace.ts";
@@ -14,7 +16,7 @@ import {
   newChartsData,
   percentile,
 } from "../../viz/charts-data.ts";
-import { addSample, type CacheSample, hitRatioBuckets } from "../../viz/charts-page-cache.ts";
+import { hitRatioValues } from "../../viz/charts-page-cache.ts";
 
 function ev(t: number, type: string, node: string, fields: Record<string, unknown> = {}) {
   return { t, type, node, ...fields } as TraceEvent;
@@ -149,20 +151,23 @@ describe("viz charts: hand-made traces", () => {
     expect(() => ingest(d, ev(4, "x", "n"))).toThrow(/out of order/);
   });
 
-  it("page-cache hit ratio: Δhit / Δrequested between samples, spread over buckets by time", () => {
-    const samples: CacheSample[] = [];
-    addSample(samples, { atUs: 0, hitBytes: 0, missBytes: 0 });
-    addSample(samples, { atUs: 2_000_000, hitBytes: 300, missBytes: 100 });
-    addSample(samples, { atUs: 1_000_000, hitBytes: 100, missBytes: 100 });
-    addSample(samples, { atUs: 3_000_000, hitBytes: 300, missBytes: 100 });
-    addSample(samples, { atUs: 3_000_000, hitBytes: 300, missBytes: 300 }); // replaces
-    expect(samples.map((s) => s.atUs)).toEqual([0, 1_000_000, 2_000_000, 3_000_000]);
-    expect(hitRatioBuckets(samples, 1_000_000, 4, 3_000_000)).toEqual([50, 100, 0, null]);
-    // Only samples up to now count.
-    expect(hitRatioBuckets(samples, 1_000_000, 2, 1_500_000)).toEqual([50, null]);
-    // One long stretch (a seek forward) gives its average to every bucket it covers.
-    const jump = [samples[0]!, samples[3]!];
-    expect(hitRatioBuckets(jump, 1_000_000, 3, 3_000_000)).toEqual([50, 50, 50]);
+  it("page-cache hit ratio: per bucket, the fetched bytes that did not miss, of all fetched", () => {
+    const d = newChartsData(3_000_000, 3);
+    const read = (t: number, node: string, bytes: number, missBytes: number) =>
+      ev(t, "fetch.response", node, { to: "c", replica: -1, mode: "sendfile", bytes, missBytes });
+    ingest(d, read(100, "1", 300, 0));
+    ingest(d, read(200, "2", 100, 100));
+    // Nothing read in the second bucket; the third: all missed.
+    ingest(d, read(2_500_000, "1", 50, 50));
+    const series = chartSeries(d, 3_000_000);
+    expect(lineOf(series, "page-cache", "hit ratio")).toEqual([75, null, 0]);
+    expect(chart(series, "page-cache").note).toBe("66.7% of all fetched record bytes so far");
+    expect(lineOf(chartSeries(d, 1_000_000), "page-cache", "hit ratio")).toEqual([75, null]);
+    expect(chart(chartSeries(newChartsData(10), 5), "page-cache").note).toBe(
+      "no fetch has read records yet",
+    );
+    expect(() => ingest(d, read(2_600_000, "1", 10, 11))).toThrow(/missBytes/);
+    expect(hitRatioValues(d.pageCache, 3)).toEqual([75, null, 0]);
   });
 });
 
@@ -231,5 +236,53 @@ describe("viz charts: real runs", () => {
       for (; read < stepped.events.length; read++) ingest(part, stepped.events[read]!);
     }
     expect(chartSeries(part, 20_000_000)).toEqual(chartSeries(all, 20_000_000));
+  });
+
+  it("page-cache: the fetched bytes of all buckets are the broker host's page-cache reads", () => {
+    const session = new Session(readFileSync("scenarios/page-cache-hot-vs-cold.yaml", "utf8"));
+    const d = newChartsData(session.durationUs);
+    session.advanceTo(36_000_000);
+    for (const e of session.events) ingest(d, e);
+    const cache = session.kafka!.cluster.host("1").pageCache.stats;
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    expect(sum(d.pageCache.readBytes)).toBe(cache.hitBytes + cache.missBytes);
+    expect(sum(d.pageCache.hitBytes)).toBe(cache.hitBytes);
+    // The lesson: the live tail is all hits; the catch-up from 30 s misses.
+    const ratio = lineOf(chartSeries(d, 36_000_000), "page-cache", "hit ratio");
+    const at = (us: number) => ratio[bucketOf(d, us)];
+    expect(at(20_000_000)).toBe(100);
+    expect(Math.min(...ratio.filter((v): v is number => v !== null))).toBeLessThan(50);
+  });
+
+  it("played, jumped to, or sought back and forward: the same chart data", () => {
+    const text = readFileSync("scenarios/page-cache-hot-vs-cold.yaml", "utf8");
+    const seriesOf = (session: Session) => {
+      const d = newChartsData(session.durationUs);
+      for (const e of session.events) ingest(d, e);
+      return chartSeries(d, session.timeUs);
+    };
+    const played = new Session(text);
+    const d = newChartsData(played.durationUs);
+    let read = 0;
+    for (let t = 100_000; t <= 36_000_000; t += 100_000) {
+      played.advanceTo(t);
+      for (; read < played.events.length; read++) ingest(d, played.events[read]!);
+    }
+    const playedSeries = chartSeries(d, 36_000_000);
+    const jumped = new Session(text);
+    jumped.advanceTo(36_000_000);
+    expect(seriesOf(jumped)).toEqual(playedSeries);
+    // Back to 12 s, then forward again to 36 s, on the same session.
+    jumped.seek(12_000_000);
+    const back = seriesOf(jumped);
+    expect(back.shown).toBeLessThan(playedSeries.shown);
+    expect(lineOf(back, "page-cache", "hit ratio")).toEqual(
+      lineOf(playedSeries, "page-cache", "hit ratio").slice(0, back.shown),
+    );
+    jumped.seek(36_000_000);
+    expect(seriesOf(jumped)).toEqual(playedSeries);
+    // The chart has data to compare: hits and misses.
+    const ratio = lineOf(playedSeries, "page-cache", "hit ratio");
+    expect(ratio.some((v) => v !== null && v < 100)).toBe(true);
   });
 });

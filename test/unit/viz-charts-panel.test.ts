@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 // viz: the Charts panel mounted in a happy-dom document: five charts with axes, lines, a legend in
 // words, the timeline's faults marked, a cursor that moves with time; after a backward seek the
-// panel re-reads the rebuilt trace and draws what it drew before at that moment.
+// panel re-reads the rebuilt trace and draws what it drew before at that moment; the page-cache
+// chart is the same whether the moment was played to (many redraws) or jumped to (one).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Session } from "../../sim/scenario/session.ts";
@@ -87,5 +88,24 @@ describe("viz: charts panel", () => {
     expect(Number(cursorX(div))).toBeLessThan(100);
     const values = div.querySelector('g.chart[data-id="urp"] g.entry text')?.textContent;
     expect(values).toBe("under-replicated: 0 partitions");
+  });
+
+  it("played or jumped to: the same page-cache chart", () => {
+    const text = readFileSync("scenarios/page-cache-hot-vs-cold.yaml", "utf8");
+    const chartOf = (div: HTMLElement) =>
+      div.querySelector('g.chart[data-id="page-cache"]')?.outerHTML ?? "";
+    const played = new Session(text);
+    const a = mount();
+    for (let t = 500_000; t <= 36_000_000; t += 500_000) {
+      played.advanceTo(t);
+      a.redraw(played);
+    }
+    const drawn = chartOf(a.div);
+    expect(drawn).toContain("hit ratio");
+    const jumped = new Session(text);
+    const b = mount();
+    jumped.advanceTo(36_000_000);
+    b.redraw(jumped);
+    expect(chartOf(b.div)).toBe(drawn);
   });
 });

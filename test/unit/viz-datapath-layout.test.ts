@@ -14,8 +14,12 @@ import { emptyTraceTally, type TraceTally } from "../../viz/datapath-model.ts";
 function tally(mode: TransferMode | undefined, responses = 10): TraceTally {
   const t = emptyTraceTally();
   if (mode !== undefined) {
+    t.fetchResponses = responses + 5;
+    t.fetchWireBytes = responses * 1100 + 5 * 100;
     t.byMode[mode].responses = responses;
-    t.byMode[mode].wireBytes = responses * 1000;
+    t.byMode[mode].bytes = responses * 1000;
+    t.byMode[mode].dmaCopies = responses;
+    t.byMode[mode].cpuCopies = mode === "sendfile" ? 0 : 2 * responses;
     t.lastMode = mode;
     t.lastTo = "2";
   }
@@ -128,6 +132,17 @@ describe("viz: data path layout", () => {
     expect(l.explanation).toContain("has sent no fetch response yet");
   });
 
+  it("fetch responses without records yet: said as such, no path counted", () => {
+    const t = tally(undefined);
+    t.fetchResponses = 4;
+    t.fetchWireBytes = 400;
+    const l = dataPathLayout(input({ tally: t }));
+    expect(l.explanation).toContain("have carried no records yet");
+    const socket = l.boxes.find((b) => b.key === "socket")!;
+    expect(socket.lines).toContain("responses: 4, 400 B");
+    expect(socket.lines).toContain("with records: none yet");
+  });
+
   it("both paths in use (consumers by sendfile, followers by TLS): both drawn, the latest bold", () => {
     const t = tally("sendfile");
     t.byMode.tls.responses = 3;
@@ -147,6 +162,13 @@ describe("viz: data path layout", () => {
     const row = (m: TransferMode) => l.table.find((r) => r.mode === m)!;
     expect(row("sendfile").perCall).toContain("0 CPU copies");
     expect(row("sendfile").responses).toBe(10);
+    expect(row("sendfile").bytes).toBe(formatBytes(10_000));
+    expect(row("sendfile").dmaCopies).toBe(10);
+    expect(row("sendfile").cpuCopies).toBe(0);
+    const socket = l.boxes.find((b) => b.key === "socket")!;
+    expect(socket.lines).toContain("responses: 15, 11.2 KiB");
+    expect(socket.lines).toContain("with records: sendfile 10");
+    expect(socket.lines).toContain(`record bytes: ${formatBytes(10_000)}`);
     expect(row("copy").perCall).toContain("2 CPU copies");
     expect(row("copy").note).toContain("never");
     expect(row("tls").perCall).toContain("encrypts");

@@ -1,82 +1,135 @@
-// viz: the Data path panel's numbers in Node: which fetch responses count as sendfile or TLS, the
-// copies and mode switches estimated for them, the NIC tallies, and the rates over the last second
-// of virtual time from the redraw samples.
+// viz: the Data path panel's numbers in Node: the NIC tallies, the fetch responses counted from
+// `net.send`, the exact per-path counts summed from the brokers' `fetch.response` events, and the
+// rates over the last second of virtual time from the redraw samples; on a real run, the tallies
+// equal sums over the trace's events and the hosts' page-cache counters.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { TraceEvent } from "../../sim/engine/trace.ts";
-import { DEFAULT_COPY_CHUNK_BYTES } from "../../sim/infra/transfer.ts";
-import { HEADER_BYTES, PARTITION_ENTRY_BYTES } from "../../sim/kafka/protocol.ts";
+import { Session } from "../../sim/scenario/session.ts";
 import {
   addSample,
   type BrokerCounters,
-  estimateTransfer,
-  fetchResponseMode,
   ratesAt,
   type Sample,
   sumDiskStats,
+  sumPaths,
   type TallyContext,
   type TraceTally,
   tallyEvent,
 } from "../../viz/datapath-model.ts";
 
-function ctx(encrypted: boolean, gather = true): TallyContext {
-  return {
-    brokers: new Set(["1", "2", "3"]),
-    interBrokerEncrypted: encrypted,
-    nicGather: () => gather,
-  };
-}
+const ctx: TallyContext = { brokers: new Set(["1", "2", "3"]) };
 
 function net(type: string, from: string, to: string, msg: string, bytes: number): TraceEvent {
   return { t: 0, type, node: type === "net.send" ? from : to, from, to, msg, bytes, conn: 1 };
 }
 
-const OVERHEAD = HEADER_BYTES + PARTITION_ENTRY_BYTES;
+/** A fetch.response with made-up numbers (the tally adds them up; it does not recompute them). */
+function served(node: string, to: string, mode: string, bytes: number, extra = {}): TraceEvent {
+  return {
+    t: 0,
+    type: "fetch.response",
+    node,
+    to,
+    replica: ctx.brokers.has(to) ? Number(to) : -1,
+    mode,
+    bytes,
+    missBytes: 0,
+    calls: 1,
+    dmaCopies: 1,
+    cpuCopies: 0,
+    contextSwitches: 2,
+    cpuUs: 1,
+    ...extra,
+  } as TraceEvent;
+}
 
 describe("viz: data path model", () => {
-  it("replica fetches go over TLS only with an encrypted inter-broker protocol; consumers never", () => {
-    expect(fetchResponseMode("2", ctx(false))).toBe("sendfile");
-    expect(fetchResponseMode("2", ctx(true))).toBe("tls");
-    expect(fetchResponseMode("consumer-1", ctx(true))).toBe("sendfile");
-  });
-
-  it("tallies NIC bytes and fetch responses per broker and path", () => {
+  it("tallies NIC bytes, every fetch response, and the exact counts of those with records", () => {
     const tallies = new Map<string, TraceTally>();
-    const c = ctx(true);
     const events = [
-      net("net.send", "1", "2", "FetchResponse", OVERHEAD + 200_000),
-      net("net.send", "1", "live-1", "FetchResponse", OVERHEAD + 1000),
+      served("1", "2", "tls", 200_000, {
+        calls: 4,
+        dmaCopies: 5,
+        cpuCopies: 8,
+        contextSwitches: 16,
+        cpuUs: 77,
+        missBytes: 4096,
+      }),
+      net("net.send", "1", "2", "FetchResponse", 200_100),
+      net("net.send", "1", "3", "FetchResponse", 60),
+      served("1", "live-1", "sendfile", 1000, { cpuUs: 3 }),
+      net("net.send", "1", "live-1", "FetchResponse", 1100),
       net("net.send", "1", "2", "ProduceResponse", 100),
       net("net.deliver", "producer-1", "1", "ProduceRequest", 5000),
       net("net.send", "producer-1", "1", "ProduceRequest", 5000),
       net("net.send", "2", "1", "FetchRequest", 120),
+      // Not a broker's: ignored.
+      served("producer-1", "x", "sendfile", 9),
     ];
-    for (const e of events) tallyEvent(tallies, e, c);
+    for (const e of events) tallyEvent(tallies, e, ctx);
     const b1 = tallies.get("1")!;
     expect(b1.nicInBytes).toBe(5000);
-    expect(b1.nicOutBytes).toBe(OVERHEAD + 200_000 + OVERHEAD + 1000 + 100);
-    expect(b1.byMode.tls.responses).toBe(1);
+    expect(b1.nicOutBytes).toBe(200_100 + 60 + 1100 + 100);
+    expect(b1.fetchResponses).toBe(3);
+    expect(b1.fetchWireBytes).toBe(200_100 + 60 + 1100);
+    expect(b1.byMode.tls).toEqual({
+      responses: 1,
+      bytes: 200_000,
+      missBytes: 4096,
+      calls: 4,
+      dmaCopies: 5,
+      cpuCopies: 8,
+      contextSwitches: 16,
+      // 2 CPU copies per call, each of the whole chunk: 2 × the bytes; TLS encrypts each byte once.
+      cpuBytesCopied: 400_000,
+      cpuBytesEncrypted: 200_000,
+      cpuUs: 77,
+    });
     expect(b1.byMode.sendfile.responses).toBe(1);
+    expect(b1.byMode.sendfile.cpuBytesCopied).toBe(0);
+    expect(b1.byMode.sendfile.cpuBytesEncrypted).toBe(0);
     expect(b1.byMode.copy.responses).toBe(0);
-    // TLS: read + write per 64 KiB: 2 CPU copies and 4 mode switches per chunk.
-    const chunks = Math.ceil(200_000 / DEFAULT_COPY_CHUNK_BYTES);
-    expect(b1.byMode.tls.cpuCopies).toBe(2 * chunks);
-    expect(b1.byMode.tls.contextSwitches).toBe(4 * chunks);
-    expect(b1.byMode.tls.cpuBytesEncrypted).toBe(200_000);
-    // sendfile with a gathering NIC: one call, no CPU copy.
-    expect(b1.byMode.sendfile.cpuCopies).toBe(0);
-    expect(b1.byMode.sendfile.contextSwitches).toBe(2);
+    expect(sumPaths(b1, "cpuUs")).toBe(80);
     expect(b1.lastMode).toBe("sendfile");
     expect(b1.lastTo).toBe("live-1");
     expect(tallies.get("2")?.nicOutBytes).toBe(120);
+    expect(tallies.get("2")?.fetchResponses).toBe(0);
     expect(tallies.has("producer-1")).toBe(false);
   });
 
-  it("sendfile without scatter-gather costs one CPU copy; an empty response costs nothing", () => {
-    expect(estimateTransfer("sendfile", OVERHEAD + 4096, false).cpuCopies).toBe(1);
-    expect(estimateTransfer("sendfile", OVERHEAD + 4096, true).cpuCopies).toBe(0);
-    const empty = estimateTransfer("tls", OVERHEAD, false);
-    expect(empty.calls).toBe(0);
-    expect(empty.cpuUs).toBe(0);
+  it("refuses a fetch.response with a broken field", () => {
+    const tallies = new Map<string, TraceTally>();
+    expect(() => tallyEvent(tallies, served("1", "2", "carrier-pigeon", 10), ctx)).toThrow(/mode/);
+    expect(() => tallyEvent(tallies, served("1", "2", "tls", -1), ctx)).toThrow(/bytes/);
+  });
+
+  it("on a real run: the tallies are the trace's sums and the page cache's reads", () => {
+    const text = readFileSync("scenarios/page-cache-hot-vs-cold.yaml", "utf8");
+    const session = new Session(text);
+    const tallies = new Map<string, TraceTally>();
+    const brokers: TallyContext = { brokers: new Set(["1"]) };
+    let read = 0;
+    for (const t of [10_000_000, 33_000_000, 40_000_000]) {
+      session.advanceTo(t);
+      for (; read < session.events.length; read++)
+        tallyEvent(tallies, session.events[read]!, brokers);
+      const b1 = tallies.get("1")!;
+      const served = session.events.filter((e) => e.type === "fetch.response");
+      const sent = session.events.filter(
+        (e) => e.type === "net.send" && e.from === "1" && e.msg === "FetchResponse",
+      );
+      const sum = (f: string) => served.reduce((acc, e) => acc + Number(e[f]), 0);
+      expect(b1.fetchResponses).toBe(sent.length);
+      expect(sumPaths(b1, "responses")).toBe(served.length);
+      expect(sumPaths(b1, "cpuUs")).toBe(sum("cpuUs"));
+      expect(sumPaths(b1, "contextSwitches")).toBe(sum("contextSwitches"));
+      const cache = session.kafka!.cluster.host("1").pageCache.stats;
+      expect(sumPaths(b1, "bytes"), `at ${t}`).toBe(cache.hitBytes + cache.missBytes);
+      expect(sumPaths(b1, "missBytes"), `at ${t}`).toBe(cache.missBytes);
+    }
+    // The backfill at 30 s missed the cache.
+    expect(tallies.get("1")!.byMode.sendfile.missBytes).toBeGreaterThan(0);
   });
 
   it("adds disk stats up", () => {

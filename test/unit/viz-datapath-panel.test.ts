@@ -2,13 +2,14 @@
 // viz: the Data path panel mounted in a happy-dom document, on the bundled lessons: zero-copy-vs-tls
 // (PLAINTEXT vs security.inter.broker.protocol=SSL: sendfile vs TLS, CPU copies) and
 // page-cache-hot-vs-cold (64 MiB vs 1 GiB of page cache: misses and disk reads vs none). The
-// numbers in the DOM are checked against the trace and the hosts' counters read directly; the
-// broker select works; a backward seek and a replay draw the same DOM.
+// numbers in the DOM are checked against the trace (the brokers' fetch.response events, summed
+// here) and the hosts' counters read directly; the broker select works; a backward seek and a
+// replay draw the same DOM, and so does jumping to the same moment without stops.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseOverride, parseScenarioText } from "../../sim/scenario/load.ts";
 import { Session } from "../../sim/scenario/session.ts";
-import { formatBytes, formatRatio } from "../../viz/datapath-layout.ts";
+import { formatBytes, formatRatio, formatUs } from "../../viz/datapath-layout.ts";
 import { dataPathPanel } from "../../viz/panels/datapath-panel.ts";
 
 const ZERO_COPY = readFileSync("scenarios/zero-copy-vs-tls.yaml", "utf8");
@@ -41,12 +42,18 @@ const q = (div: HTMLElement, sel: string) => div.querySelector(sel)?.textContent
 const row = (div: HTMLElement, mode: string) =>
   [...div.querySelectorAll(`tbody tr[data-mode="${mode}"] td`)].map((td) => td.textContent ?? "");
 
-/** Fetch responses sent by a node, read from the trace directly. */
+/** Fetch responses with records served by a node, summed from the trace directly. */
 function fetchResponses(session: Session, from: string) {
-  const sent = session.events.filter(
-    (e) => e.type === "net.send" && e.from === from && e.msg === "FetchResponse",
-  );
-  return { count: sent.length, bytes: sent.reduce((s, e) => s + Number(e.bytes), 0) };
+  const served = session.events.filter((e) => e.type === "fetch.response" && e.node === from);
+  const sum = (f: string) => served.reduce((s, e) => s + Number(e[f]), 0);
+  return {
+    count: served.length,
+    bytes: sum("bytes"),
+    dmaCopies: sum("dmaCopies"),
+    cpuCopies: sum("cpuCopies"),
+    contextSwitches: sum("contextSwitches"),
+    cpuUs: sum("cpuUs"),
+  };
 }
 
 describe("viz: data path panel", () => {
@@ -99,7 +106,10 @@ describe("viz: data path panel", () => {
     expect(sendfile[0]).toBe("▶ sendfile");
     expect(sendfile[3]).toBe(String(sent.count));
     expect(sendfile[4]).toBe(formatBytes(sent.bytes));
-    expect(sendfile[5]).toBe("≈ 0");
+    expect(sendfile[5]).toBe(String(sent.dmaCopies));
+    expect(sendfile[6]).toBe("0");
+    expect(sendfile[7]).toBe(String(sent.contextSwitches));
+    expect(sendfile[8]).toBe(formatUs(sent.cpuUs));
     expect(row(div, "tls")[3]).toBe("0");
     expect(div.querySelector('g.arrow[data-key="sendfile:cache-nic"] text')?.textContent).toContain(
       formatBytes(sent.bytes),
@@ -119,11 +129,14 @@ describe("viz: data path panel", () => {
     const tls = row(div, "tls");
     expect(tls[0]).toBe("▶ tls");
     expect(tls[3]).toBe(String(sent.count));
-    expect(Number(tls[5]!.replace("≈ ", ""))).toBeGreaterThan(0);
+    expect(tls[6]).toBe(String(sent.cpuCopies));
+    expect(sent.cpuCopies).toBeGreaterThan(0);
+    expect(tls[7]).toBe(String(sent.contextSwitches));
+    expect(tls[8]).toBe(formatUs(sent.cpuUs));
     expect(row(div, "sendfile")[3]).toBe("0");
     // Same replication, more mode switches per response than sendfile's 2.
-    const switches = Number(tls[6]!.replace("≈ ", ""));
-    expect(switches).toBeGreaterThan(2 * sent.count);
+    expect(sent.contextSwitches).toBeGreaterThan(2 * sent.count);
+    expect(q(div, 'g.box[data-key="jvm"]')).toContain(`(${formatUs(sent.cpuUs)} CPU)`);
     expect(q(plain.div, 'g.box[data-key="jvm"]')).toContain("fetch data does not pass here");
     expect(q(div, 'g.box[data-key="jvm"]')).toContain("TLS: encrypted");
   });
@@ -177,5 +190,20 @@ describe("viz: data path panel", () => {
     session.seek(10_000_000);
     redraw(session);
     expect(div.innerHTML).toBe(before);
+  });
+
+  it("the table and the socket box are the same whether the moment was played or jumped to", () => {
+    // Played: a redraw every 250 ms; jumped: one redraw at 9 s and one at 10 s (rates need it).
+    const played = new Session(SSL);
+    const a = mount();
+    for (let t = 250_000; t <= 10_000_000; t += 250_000) {
+      played.advanceTo(t);
+      a.redraw(played);
+    }
+    const tableA = a.div.querySelector("table.datapath-paths")?.innerHTML;
+    const socketA = q(a.div, 'g.box[data-key="socket"]');
+    const jumped = at(SSL, 10_000_000);
+    expect(jumped.div.querySelector("table.datapath-paths")?.innerHTML).toBe(tableA);
+    expect(q(jumped.div, 'g.box[data-key="socket"]')).toBe(socketA);
   });
 });

@@ -1,19 +1,13 @@
 /**
  * The Charts panel: throughput in and out, produce latency percentiles, consumer lag per group,
  * under-replicated partitions and the page-cache hit ratio, over virtual time, with the
- * timeline's faults marked. It reads only the trace events it has not read yet (a backward seek
- * or a fork, which rebuild the event list, start it over) and samples the brokers' page-cache
- * counters as it goes; the numbers are computed in charts-data.ts and charts-page-cache.ts, the
- * drawing is charts-view.ts.
+ * timeline's faults marked. Every chart is a function of the trace: the panel reads only the
+ * events it has not read yet (a backward seek or a fork, which rebuild the event list, start it
+ * over); the numbers are computed in charts-data.ts and charts-page-cache.ts, the drawing is
+ * charts-view.ts.
  */
 import type { Session, TraceEvent } from "../../sim/index.ts";
 import { type ChartsData, chartSeries, ingest, newChartsData } from "../charts-data.ts";
-import {
-  addSample,
-  type CacheSample,
-  pageCacheChart,
-  readPageCache,
-} from "../charts-page-cache.ts";
 import { renderCharts } from "../charts-view.ts";
 import type { Panel } from "./panel.ts";
 
@@ -23,7 +17,6 @@ interface Reader {
   data: ChartsData;
   consumed: number;
   first: TraceEvent | undefined;
-  samples: CacheSample[];
   drawnAt: string;
 }
 
@@ -49,31 +42,27 @@ export const chartsPanel: Panel = {
         events.length < reader.consumed ||
         (reader.consumed > 0 && events[0] !== reader.first)
       ) {
-        // A new session (open, fork) starts over; a backward seek re-reads the rebuilt events
-        // but keeps the page-cache samples (the run is deterministic, so they still hold).
-        const samples = reader?.session === session ? reader.samples : [];
+        // A new session (open, fork) or a rebuilt event list (a backward seek) starts over.
         reader = {
           session,
           data: newChartsData(session.durationUs),
           consumed: 0,
           first: events[0],
-          samples,
           drawnAt: "",
         };
       }
       for (; reader.consumed < events.length; reader.consumed++)
         ingest(reader.data, events[reader.consumed]!);
       reader.first = events[0];
-      const sample = readPageCache(session);
-      if (sample !== undefined) addSample(reader.samples, sample);
-      const key = `${session.timeUs}/${events.length}/${reader.samples.length}`;
+      const key = `${session.timeUs}/${events.length}`;
       if (key === reader.drawnAt) return;
       reader.drawnAt = key;
       const series = chartSeries(reader.data, session.timeUs);
+      // Without a Kafka cluster there is no broker and no fetch: no page-cache chart.
       const charts =
         session.kafka === undefined
-          ? series.charts
-          : [...series.charts, pageCacheChart(reader.samples, series)];
+          ? series.charts.filter((c) => c.id !== "page-cache")
+          : series.charts;
       renderCharts(
         svg,
         { ...series, charts },

@@ -3,7 +3,8 @@
  * default), the path of the bytes between disk, page cache, socket buffers and NIC, with the bytes
  * moved so far and per second, the page cache's hit ratio, dirty bytes and writeback, the disk's
  * reads, writes, seeks and busy time, and the transfer path of fetch responses (sendfile, copy or
- * TLS) with its copies and mode switches, in a picture, a sentence and a table.
+ * TLS) with its copies and mode switches (the broker's own counts, from its `fetch.response`
+ * trace events), in a picture, a sentence and a table.
  *
  * It reads only the trace events it has not read yet (a new session or a rebuilt event list after
  * a backward seek starts the tally over) and samples the hosts' counters at each redraw; the
@@ -37,6 +38,7 @@ interface Reader {
   session: Session;
   ctx: TallyContext;
   protocol: string;
+  interBrokerEncrypted: boolean;
   tallies: Map<string, TraceTally>;
   consumed: number;
   first: TraceEvent | undefined;
@@ -53,12 +55,9 @@ function newReader(session: Session, samples: Sample[]): Reader | undefined {
   const brokers = new Set([...cluster.brokers.keys()].map(String));
   return {
     session,
-    ctx: {
-      brokers,
-      interBrokerEncrypted: isEncrypted(protocol),
-      nicGather: (b) => cluster.host(b).nic.scatterGatherDma,
-    },
+    ctx: { brokers },
     protocol,
+    interBrokerEncrypted: isEncrypted(protocol),
     tallies: new Map(),
     consumed: 0,
     first: session.events[0],
@@ -106,7 +105,7 @@ function inputFor(reader: Reader, session: Session, broker: string): DataPathInp
     diskKind: host.disk(0).profile.kind,
     diskCount: host.diskCount,
     interBrokerProtocol: reader.protocol,
-    interBrokerEncrypted: reader.ctx.interBrokerEncrypted,
+    interBrokerEncrypted: reader.interBrokerEncrypted,
     tally: reader.tallies.get(broker) ?? emptyTraceTally(),
     cache: host.pageCache.stats,
     disk: sumDiskStats(disks),
@@ -135,9 +134,9 @@ export const dataPathPanel: Panel = {
     legend.className = "datapath-legend";
     legend.textContent =
       "Solid blue: DMA (no CPU). Dashed red: CPU copy. Dotted grey: descriptors only. Bold: the " +
-      "path of the latest fetch response. Rates (/s) are over the last second of virtual time. " +
-      "≈: the model computes copies and mode switches per fetch response but does not count " +
-      "them, so the panel re-applies its arithmetic to each response's size.";
+      "path of the latest fetch response with records. Rates (/s) are over the last second of " +
+      "virtual time. Copies, mode switches and CPU time are the broker's own counts for each " +
+      "fetch response with records (trace event fetch.response); empty responses cost nothing.";
     const table = doc.createElement("table");
     table.className = "datapath-paths";
     initPathTable(table);

@@ -1307,6 +1307,24 @@ export class ReplicaManager implements FetcherOwner {
       nicGather: ctx.host.nic.scatterGatherDma,
       fromPageCache: missBytes === 0,
     });
+    if (bytes > 0) {
+      // What serving this response cost the host: the record bytes read (missBytes waited for the
+      // disk, the rest came from the page cache) and transferCost's counts. Only responses that
+      // carry records: an empty one reads nothing and costs nothing.
+      assert(missBytes <= bytes, "a fetch cannot miss more bytes than it read");
+      ctx.emit("fetch.response", {
+        to,
+        replica: request.replicaId,
+        mode,
+        bytes,
+        missBytes,
+        calls: cost.calls,
+        dmaCopies: cost.dmaCopies,
+        cpuCopies: cost.cpuCopies,
+        contextSwitches: cost.contextSwitches,
+        cpuUs: cost.cpuUs,
+      });
+    }
     ctx.sendAfterIo(ioDoneAtUs, cost.cpuUs, to, {
       type: "FetchResponse",
       bytes: HEADER_BYTES + PARTITION_ENTRY_BYTES * partitions.length + bytes,
