@@ -17,6 +17,7 @@ import { Captions } from "./captions.ts";
 import type { NodeBox } from "./cluster-layout.ts";
 import { renderCluster } from "./cluster-view.ts";
 import { installHook } from "./hook.ts";
+import { IdleBuilder } from "./idle-builder.ts";
 import { bindKeys } from "./keyboard.ts";
 import { PANELS } from "./panels/index.ts";
 import {
@@ -69,6 +70,32 @@ let session: Session | undefined;
 let playing = false;
 let lastWallMs: number | undefined;
 let speedLog = 0;
+
+/**
+ * Checkpoints for fast seeks are built in idle time (idle-builder.ts); every open, fork, seek and
+ * frame asks for it again. `window.__kafkasimCheckpoints` lets a test (the seek benchmark) turn it
+ * off, build everything at once and read the pool.
+ */
+const idleBuilder = new IdleBuilder(
+  () => session,
+  (error) => console.error(String(error)),
+);
+(window as unknown as { __kafkasimCheckpoints: unknown }).__kafkasimCheckpoints = {
+  setEnabled: (on: boolean) => idleBuilder.setEnabled(on),
+  buildAll: () => idleBuilder.buildAll(),
+  status: () => session?.checkpoints(),
+  /** A seek as the scrubber does it, timed in two parts: the simulation, then the drawing (ms). */
+  timedSeek: (us: number) => {
+    const current = session;
+    if (current === undefined) return undefined;
+    const start = performance.now();
+    guarded(() => current.seek(us));
+    const simulated = performance.now();
+    render();
+    idleBuilder.kick();
+    return { seekMs: simulated - start, drawMs: performance.now() - simulated };
+  },
+};
 
 // ------------------------------------------------------------------ scenario text and picker
 
@@ -131,6 +158,7 @@ function open(toEnd: boolean): void {
     drawMarkers();
     render();
     installHook(hookApi);
+    idleBuilder.kick();
   } catch (error) {
     session = undefined;
     ui.cluster.replaceChildren();
@@ -220,6 +248,7 @@ function seek(us: number): void {
   if (current === undefined) return;
   guarded(() => current.seek(us));
   render();
+  idleBuilder.kick();
 }
 
 /** A click on a broker: crash it (shift: power loss) or restart it, as a fork of the run. */
@@ -240,6 +269,7 @@ function forkWith(action: ForkAction): void {
     drawMarkers();
     render();
     installHook(hookApi);
+    idleBuilder.kick();
   } catch (error) {
     showError(error);
   }
@@ -268,6 +298,7 @@ function frame(wallMs: number): void {
   guarded(() => current.advanceTo(next.targetUs));
   if (next.stopped || next.ended) playing = false;
   render();
+  idleBuilder.kick();
   if (playing) requestAnimationFrame(frame);
 }
 

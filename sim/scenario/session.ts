@@ -4,9 +4,11 @@
  * advanced to the end has the same trace, and the same traceHash, as `runScenario` for the same
  * scenario and seed.
  *
- * Seeking backwards re-opens the scenario and replays it to the target: the run is deterministic,
- * so the state there is the one seen before. No checkpoints yet (a checkpoint would mean cloning
- * the whole world); the bundled scenarios replay in about a second.
+ * Seeking replays from the nearest checkpoint at or before the target (checkpoint-pool.ts): paused
+ * runs of the same scenario, built by `buildCheckpoints` in slices of background work. The run is
+ * deterministic, so a seek gives exactly the state a straight run gives, and the run a seek leaves
+ * becomes a checkpoint itself. Without a checkpoint, a seek backwards replays from 0. The runs
+ * share one list of trace events (shared-trace.ts), so a checkpoint costs its world, not its trace.
  *
  * A fork is an action taken at the current moment: it is appended to the scenario text's timeline
  * (so the text, exported, replays it with `kafkasim run`), and the session re-opens the new text
@@ -21,11 +23,19 @@ import type { TraceEvent } from "../engine/trace.ts";
 import type { HostState } from "../infra/host.ts";
 import type { BrokerState } from "../kafka/broker/broker.ts";
 import type { MetadataImage } from "../kafka/metadata/image.ts";
+import {
+  type CheckpointInfo,
+  type CheckpointOptions,
+  CheckpointPool,
+  type RunHandle,
+} from "./checkpoint-pool.ts";
 import type { KafkaWorld } from "./kafka-world.ts";
 import { FAULT_ACTIONS } from "./liveness.ts";
 import { parseScenarioText, type Scenario } from "./load.ts";
 import { type RunReport, ScenarioRun, type StoryLine } from "./runner.ts";
+import { SharedTraceLog, type TraceCursor } from "./shared-trace.ts";
 
+export type { CheckpointInfo, CheckpointOptions } from "./checkpoint-pool.ts";
 export type { StoryLine } from "./runner.ts";
 
 /** A broker or a dedicated controller, as drawn. */
@@ -132,12 +142,32 @@ export interface SessionOptions {
   readonly seed?: number;
   /** The file name for located errors. */
   readonly file?: string;
+  /** Checkpoints for fast seeks (checkpoint-pool.ts); false: none, every seek back replays from 0. */
+  readonly checkpoints?: CheckpointOptions | false;
+}
+
+/** The state of a session's checkpoints (tests, the benchmark). */
+export interface CheckpointStatus {
+  readonly enabled: boolean;
+  /** Engine events between two checkpoints. */
+  readonly gapEvents: number;
+  readonly checkpoints: readonly CheckpointInfo[];
+  /** Whether `buildCheckpoints` has work left. */
+  readonly pending: boolean;
+  /** Engine events the last seek replayed (0 before any seek). */
+  readonly lastSeekEvents: number;
+  /** Why building stopped, when a run threw while being built. */
+  readonly buildError?: string;
 }
 
 export class Session {
   readonly scenario: Scenario;
   readonly seed: number;
-  private run: ScenarioRun;
+  /** Every trace event any run of this session has emitted (each run's trace is a prefix). */
+  private readonly traceLog = new SharedTraceLog();
+  /** The run on screen. */
+  private live: RunHandle;
+  private readonly pool: CheckpointPool | undefined;
 
   /** Parses and opens; throws ScenarioError for a scenario it cannot run. */
   constructor(
@@ -145,33 +175,81 @@ export class Session {
     private readonly options: SessionOptions = {},
   ) {
     this.scenario = parseScenarioText(text, options.file ?? "scenario.yaml");
-    this.run = this.openRun();
+    this.live = this.openRun(true);
     this.seed = this.run.seed;
+    this.pool =
+      options.checkpoints === false
+        ? undefined
+        : new CheckpointPool(() => this.openRun(false), options.checkpoints ?? {});
     this.run.advanceTo(0);
+  }
+
+  private get run(): ScenarioRun {
+    return this.live.run;
   }
 
   /**
    * Every trace event of the run so far, in order (the event log and the charts read it). A seek
-   * backwards replays, and the list is rebuilt with the replay: it always ends at `timeUs`.
+   * backwards gives a new, shorter list: it always ends at `timeUs`. Runs share event objects, so
+   * the same event is the same object before and after a seek.
    */
   get events(): readonly TraceEvent[] {
-    return this.traceEvents;
+    const events = this.live.events;
+    if (events === null) throw new Error("the session's run on screen has no event list");
+    return events;
   }
-
-  private traceEvents: TraceEvent[] = [];
 
   /** The Kafka side of the run (tools at the current moment), undefined for bare hosts. */
   get kafka(): KafkaWorld | undefined {
     return this.run.kafka;
   }
 
-  private openRun(): ScenarioRun {
-    const events: TraceEvent[] = [];
-    this.traceEvents = events;
-    return new ScenarioRun(this.scenario, {
+  /** A new run of the scenario from 0; `onScreen`: it keeps its own event list. */
+  private openRun(onScreen: boolean): RunHandle {
+    const log = this.traceLog;
+    // The run emits while it is being built, so its cursor exists first; the handle is the cursor.
+    const cursor: TraceCursor = { traced: 0, events: onScreen ? [] : null };
+    const run = new ScenarioRun(this.scenario, {
       ...(this.options.seed === undefined ? {} : { seed: this.options.seed }),
-      onTrace: (e) => events.push(e),
+      onTrace: (e) => log.record(cursor, e),
     });
+    return Object.assign(cursor, { run });
+  }
+
+  /** Puts a paused run on screen; the one it replaces goes to the pool (if it can go on). */
+  private adopt(next: RunHandle): void {
+    const previous = this.live;
+    next.events = this.traceLog.prefix(next.traced);
+    this.live = next;
+    previous.events = null;
+    this.pool?.offer(previous);
+  }
+
+  /**
+   * Builds checkpoints for fast seeks: up to about `maxEvents` simulation events of background
+   * work (the page calls it in idle time); returns whether work remains. Reads no clock: how much
+   * to do per call is the caller's choice.
+   */
+  buildCheckpoints(maxEvents: number): boolean {
+    return this.pool?.build(maxEvents) ?? false;
+  }
+
+  private lastSeekEvents = 0;
+
+  /** The checkpoints as they stand. */
+  checkpoints(): CheckpointStatus {
+    const pool = this.pool;
+    const lastSeekEvents = this.lastSeekEvents;
+    if (pool === undefined)
+      return { enabled: false, gapEvents: 0, checkpoints: [], pending: false, lastSeekEvents };
+    return {
+      enabled: true,
+      gapEvents: pool.gapEvents,
+      checkpoints: pool.info(),
+      pending: pool.pending(),
+      lastSeekEvents,
+      ...(pool.buildError === undefined ? {} : { buildError: String(pool.buildError) }),
+    };
   }
 
   /**
@@ -212,22 +290,42 @@ export class Session {
   advanceTo(timeUs: number): void {
     const target = Math.max(0, Math.min(this.durationUs, Math.floor(timeUs)));
     this.run.advanceTo(target);
-    if (this.run.nowUs >= this.durationUs || this.run.boundMessage !== undefined) this.run.finish();
+    this.settle();
   }
 
   /** Processes one event (see ScenarioRun.stepEvent); at the duration, the run finishes. */
   stepEvent(): void {
     this.run.stepEvent();
-    if (this.run.nowUs >= this.durationUs || this.run.boundMessage !== undefined) this.run.finish();
+    this.settle();
   }
 
-  /** Goes to `timeUs`, backwards by replaying from the start. */
+  /** After advancing: the pool learns how far the run goes; at the end, the run finishes. */
+  private settle(): void {
+    const run = this.run;
+    this.pool?.note(run);
+    if (run.nowUs >= this.durationUs || run.boundMessage !== undefined) run.finish();
+  }
+
+  /**
+   * Goes to `timeUs`, backwards too: from the paused run (a checkpoint, or the run on screen)
+   * nearest before the target, else from a new run at 0; then advances to the target.
+   */
   seek(timeUs: number): void {
     const target = Math.max(0, Math.min(this.durationUs, Math.floor(timeUs)));
-    if (target < this.run.nowUs || (this.run.finished && target < this.durationUs)) {
-      this.run = this.openRun();
+    const run = this.run;
+    // At the end already: a finished run stays as it is.
+    if (run.finished && target >= this.durationUs) {
+      this.lastSeekEvents = 0;
+      return;
     }
+    const canContinue = !run.finished && run.nowUs <= target;
+    const liveEvents = canContinue ? run.engine.eventsProcessed : -1;
+    const checkpoint = this.pool?.take(target, liveEvents);
+    if (checkpoint !== undefined) this.adopt(checkpoint);
+    else if (!canContinue) this.adopt(this.openRun(false));
+    const from = this.run.engine.eventsProcessed;
     this.advanceTo(target);
+    this.lastSeekEvents = this.run.engine.eventsProcessed - from;
   }
 
   /** The report of a finished run (what `kafkasim run` prints), undefined before the end. */

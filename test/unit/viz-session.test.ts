@@ -1,10 +1,13 @@
 // viz: session: a run advanced step by step, read as plain data, sought backwards and forked,
-// gives the same states and the same final traceHash as runScenario.
+// gives the same states and the same final traceHash as runScenario; seeks through checkpoints
+// (paused runs built in the background) give exactly the states of a straight run.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import type { TraceEvent } from "../../sim/engine/trace.ts";
 import { parseScenarioText } from "../../sim/scenario/load.ts";
 import { runScenario } from "../../sim/scenario/runner.ts";
 import { appendTimelineAction, Session } from "../../sim/scenario/session.ts";
+import { SharedTraceLog } from "../../sim/scenario/shared-trace.ts";
 
 const FAILOVER = readFileSync("scenarios/leader-failover.yaml", "utf8");
 
@@ -271,5 +274,242 @@ describe("viz: session: network cut and heal (the network view)", () => {
     expect(after.filter((e) => e.type === "net.drop" && e.reason === "cut")).toEqual([]);
     const replay = runScenario(parseScenarioText(healed.text, "forked.yaml")).results.traceHash;
     expect(healed.state().traceHash).toBe(replay);
+  });
+});
+
+describe("viz: session: checkpoints (fast seeks)", () => {
+  /** Builds every checkpoint the session wants; returns how many calls it took. */
+  function buildAll(session: Session, perCall = 700): number {
+    let calls = 0;
+    while (session.buildCheckpoints(perCall)) {
+      calls++;
+      expect(calls).toBeLessThan(100_000);
+    }
+    return calls;
+  }
+
+  /** What a moment of a run looks like, to compare a seek with a straight run. */
+  function snapshot(session: Session): string {
+    return JSON.stringify({
+      state: session.state(),
+      events: session.events,
+      cli: session.cliRuns(),
+    });
+  }
+
+  /** The straight run's snapshots at `times`, advancing one session forward only, no checkpoints. */
+  function straight(text: string, file: string, times: readonly number[]): Map<number, string> {
+    const session = new Session(text, { file, checkpoints: false });
+    const out = new Map<number, string>();
+    for (const t of [...new Set(times)].sort((a, b) => a - b)) {
+      session.advanceTo(t);
+      out.set(t, snapshot(session));
+    }
+    return out;
+  }
+
+  for (const [file, minGapEvents, fractions] of [
+    ["leader-failover.yaml", 250, [0.9, 0.2, 0.55, 0.05, 0.3, 0.3, 0.8, 0]],
+    ["last-replica-standing-elr.yaml", 2_500, [0.6, 0.1, 0.95, 0.4, 0.41, 0.2]],
+    ["quickstart.yaml", 40, [0.8, 0.35, 0.1, 0.7, 0.5]],
+  ] as const) {
+    it(`${file}: seeks through checkpoints, back and forth, give the straight run's state, events and cli`, () => {
+      const text = readFileSync(`scenarios/${file}`, "utf8");
+      const session = new Session(text, { file, checkpoints: { minGapEvents } });
+      const times = fractions.map((f) => Math.floor(f * session.durationUs));
+      const expected = straight(text, file, [...times, session.durationUs]);
+      buildAll(session);
+      const built = session.checkpoints();
+      expect(built.pending).toBe(false);
+      expect(built.checkpoints.length).toBeGreaterThan(3);
+      expect(built.checkpoints.every((c) => c.tight)).toBe(true);
+      session.advanceTo(session.durationUs);
+      expect(snapshot(session)).toBe(expected.get(session.durationUs));
+      let fromCheckpoint = 0;
+      for (const t of times) {
+        session.seek(t);
+        expect(session.timeUs).toBe(t);
+        expect(snapshot(session), `${file} at ${t} µs`).toBe(expected.get(t));
+        // A checkpoint at or before t: the seek replays less than a straight run to t.
+        if (session.checkpoints().lastSeekEvents < session.state().traceEvents) fromCheckpoint++;
+        buildAll(session);
+      }
+      expect(fromCheckpoint).toBeGreaterThan(times.length / 2);
+      // And on to the end: the run's traceHash, as runScenario's.
+      session.seek(session.durationUs);
+      expect(session.state().traceHash).toBe(
+        runScenario(parseScenarioText(text, file)).results.traceHash,
+      );
+    });
+  }
+
+  it("once built, a seek replays at most about one gap of events, backwards or forwards", () => {
+    const text = readFileSync("scenarios/last-replica-standing-elr.yaml", "utf8");
+    const session = new Session(text, { checkpoints: { minGapEvents: 2_000 } });
+    buildAll(session);
+    const gap = session.checkpoints().gapEvents;
+    const times = [0.9, 0.15, 0.5, 0.45, 0.99, 0.02, 0.7].map((f) =>
+      Math.floor(f * session.durationUs),
+    );
+    for (const t of times) {
+      session.seek(t);
+      // A slot's run may sit up to a quarter gap past its start (the end of the run, a run left
+      // by a seek), and t's own microsecond may add a few events.
+      expect(session.checkpoints().lastSeekEvents, `seek to ${t}`).toBeLessThanOrEqual(
+        gap * 1.25 + 200,
+      );
+      buildAll(session);
+    }
+  });
+
+  it("the pool: gap = max(minGapEvents, run / maxCheckpoints), bounded; a seek consumes a checkpoint and the builder refills it", () => {
+    const text = readFileSync("scenarios/last-replica-standing-elr.yaml", "utf8");
+    const total = (() => {
+      const s = new Session(text, { checkpoints: false });
+      s.advanceTo(s.durationUs);
+      return s.state();
+    })();
+    const session = new Session(text, { checkpoints: { minGapEvents: 100, maxCheckpoints: 6 } });
+    // Before the run's length is known, runs left by seeks are kept, within the bound.
+    for (const f of [0.9, 0.1, 0.8, 0.2, 0.7, 0.3, 0.6, 0.4, 0.5, 0.95, 0.05]) {
+      session.seek(Math.floor(f * session.durationUs));
+      expect(session.checkpoints().checkpoints.length).toBeLessThanOrEqual(7);
+    }
+    buildAll(session);
+    const built = session.checkpoints();
+    expect(built.pending).toBe(false);
+    expect(built.checkpoints.length).toBeLessThanOrEqual(7);
+    // The gap grew with the run (more events than 6 × 100), and every slot past 0 has its run.
+    expect(built.gapEvents).toBeGreaterThan(100);
+    expect(built.gapEvents * 6).toBeGreaterThanOrEqual(built.checkpoints.at(-1)!.events);
+    const tight = built.checkpoints.filter((c) => c.tight && c.slot > 0).map((c) => c.slot);
+    expect(tight.length).toBeGreaterThanOrEqual(4);
+    expect(tight).toEqual(tight.map((_, i) => i + 1));
+    expect(built.checkpoints.map((c) => c.slot)).toEqual(
+      [...built.checkpoints.map((c) => c.slot)].sort((a, b) => a - b),
+    );
+    const times = built.checkpoints.map((c) => c.timeUs);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(built.checkpoints.at(-1)!.timeUs).toBeLessThanOrEqual(total.timeUs);
+    // Seek to just after the middle checkpoint: it is adopted (it leaves the pool) ...
+    const middle = built.checkpoints[Math.floor(built.checkpoints.length / 2)]!;
+    session.seek(session.durationUs);
+    session.seek(middle.timeUs + 1);
+    const after = session.checkpoints();
+    expect(after.checkpoints.some((c) => c.events === middle.events)).toBe(false);
+    expect(after.lastSeekEvents).toBeLessThan(built.gapEvents);
+    expect(after.pending).toBe(true);
+    // ... and the builder puts a run back in its slot.
+    buildAll(session);
+    const refilled = session.checkpoints();
+    expect(refilled.pending).toBe(false);
+    expect(refilled.checkpoints.find((c) => c.slot === middle.slot)).toMatchObject({
+      events: middle.events,
+      tight: true,
+    });
+  });
+
+  it("a tiny scenario (one gap long) keeps no checkpoint; checkpoints: false keeps none and seeks as before", () => {
+    const text = readFileSync("scenarios/quickstart.yaml", "utf8");
+    const session = new Session(text);
+    buildAll(session);
+    session.advanceTo(9_000_000);
+    session.seek(2_000_000);
+    expect(session.checkpoints()).toMatchObject({ enabled: true, checkpoints: [], pending: false });
+    const none = new Session(text, { checkpoints: false });
+    expect(none.buildCheckpoints(10_000)).toBe(false);
+    none.advanceTo(9_000_000);
+    const at9 = snapshot(none);
+    none.seek(2_000_000);
+    none.seek(9_000_000);
+    expect(snapshot(none)).toBe(at9);
+    expect(none.checkpoints()).toMatchObject({ enabled: false, checkpoints: [] });
+  });
+
+  it("a run stopped between two events of one microsecond (+1 event) is a valid checkpoint", () => {
+    const session = new Session(FAILOVER, { checkpoints: { minGapEvents: 300 } });
+    session.advanceTo(14_000_000);
+    for (let i = 0; i < 7; i++) session.stepEvent();
+    const stepped = session.timeUs;
+    session.seek(3_000_000); // the stepped run joins the pool
+    session.seek(stepped + 1_000_000); // and may be adopted here
+    const plain = new Session(FAILOVER, { checkpoints: false });
+    plain.advanceTo(stepped + 1_000_000);
+    expect(snapshot(session)).toBe(snapshot(plain));
+  });
+
+  it("events are shared between runs: after a seek back the same events are the same objects", () => {
+    const session = new Session(FAILOVER, { checkpoints: { minGapEvents: 300 } });
+    buildAll(session);
+    session.advanceTo(20_000_000);
+    const before = session.events.slice();
+    session.seek(10_000_000);
+    const after = session.events;
+    expect(after.length).toBeLessThan(before.length);
+    expect(after.every((e, i) => e === before[i])).toBe(true);
+    session.seek(20_000_000);
+    expect(session.events.length).toBe(before.length);
+  });
+
+  it("a read-only tool run on the run on screen (the terminal) leaves it fit to be a checkpoint", () => {
+    const text = readFileSync("scenarios/quickstart.yaml", "utf8");
+    const session = new Session(text, { checkpoints: { minGapEvents: 40 } });
+    buildAll(session);
+    session.advanceTo(6_000_000);
+    const out = session.kafka!.runToolNow([
+      "kafka-topics.sh",
+      "--describe",
+      "--topic",
+      "quickstart-events",
+      "--bootstrap-server",
+      "localhost:9092",
+    ]);
+    expect(out.exitCode).toBe(0);
+    session.seek(2_000_000); // the run read by the tool joins the pool
+    session.seek(12_000_000);
+    const plain = new Session(text, { checkpoints: false });
+    plain.advanceTo(12_000_000);
+    expect(snapshot(session)).toBe(snapshot(plain));
+  });
+
+  it("a fork starts without checkpoints, builds its own, and its seeks give its straight run", () => {
+    const session = new Session(FAILOVER, { checkpoints: { minGapEvents: 250 } });
+    buildAll(session);
+    session.advanceTo(20_000_000);
+    const forked = session.fork({ kind: "crash", node: "2", mode: "process" });
+    expect(forked.checkpoints().checkpoints).toEqual([]);
+    expect(forked.checkpoints().pending).toBe(true);
+    buildAll(forked);
+    expect(forked.checkpoints().checkpoints.length).toBeGreaterThan(3);
+    const times = [30_000_000, 21_000_000, 5_000_000, 35_000_000];
+    const expected = straight(forked.text, "forked.yaml", times);
+    for (const t of times) {
+      forked.seek(t);
+      expect(snapshot(forked), `fork at ${t}`).toBe(expected.get(t));
+    }
+    // The parent is untouched by its fork.
+    expect(session.state().nodes.find((n) => n.name === "2")!.host).toBe("up");
+  });
+});
+
+describe("viz: session: the shared trace log", () => {
+  it("gives a run the log's object for an event it already has, and refuses a run that differs", () => {
+    const log = new SharedTraceLog();
+    const a = { traced: 0, events: [] as TraceEvent[] };
+    const b = { traced: 0, events: null };
+    const first = { t: 0, type: "x.start", node: "1" };
+    log.record(a, first);
+    log.record(a, { t: 5, type: "x.tick", node: "1", n: 1 });
+    log.record(b, { t: 0, type: "x.start", node: "1" });
+    expect(log.length).toBe(2);
+    expect(b.traced).toBe(1);
+    const c = { traced: 0, events: [] as TraceEvent[] };
+    log.record(c, { t: 0, type: "x.start", node: "1" });
+    expect(c.events[0]).toBe(first);
+    expect(() => log.record(b, { t: 5, type: "x.tock", node: "1" })).toThrow(
+      /differ at trace event #1/,
+    );
+    expect(log.prefix(1)).toEqual([first]);
+    expect(() => log.prefix(3)).toThrow();
   });
 });
