@@ -5,7 +5,7 @@
 import { readdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { lessonCatalogMarkdown } from "../sim/scenario/lesson-catalog.ts";
-import { loadScenarioFile } from "../sim/scenario/load.ts";
+import { loadScenarioFile } from "../sim/scenario/load-file.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const files = readdirSync(`${root}scenarios`)

@@ -2,8 +2,9 @@
  * The message-sequence (Lamport) diagram's data, as a pure function (no DOM): from the trace's
  * net.send / net.deliver / net.drop events (matched by the network's message id), the messages
  * of a time window between a set of nodes, each with its send time and its end: delivered (with
- * the time), dropped (with the time and reason) or still in flight at the window's end. The view
- * (sequence-view.ts) draws one lane per node, time running down, one row per distinct moment.
+ * the time), dropped (with the time and reason) or still in flight at the window's end, and the
+ * partitions it concerns as the trace shows them (partitionsAround). The view (sequence-view.ts)
+ * draws one lane per node, time running down, one row per distinct moment.
  */
 import type { TraceEvent } from "../sim/engine/trace.ts";
 
@@ -35,6 +36,12 @@ export interface SequenceMessage {
   readonly bytes: number;
   readonly sentUs: number;
   readonly end: MessageEnd;
+  /**
+   * The partitions ("orders-0") the message concerns, as far as the trace says: named by the
+   * sender's events just before the send and the receiver's just after the delivery (see
+   * partitionsAround); empty when the trace names none (a Fetch with no records, a heartbeat).
+   */
+  readonly partitions: readonly string[];
 }
 
 export interface SequenceData {
@@ -69,6 +76,49 @@ export function compareNodes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The partition an event names: `topic` + numeric `partition` fields, as "topic-N"; else undefined. */
+export function partitionOf(e: TraceEvent): string | undefined {
+  const { topic, partition } = e;
+  if (typeof topic === "string" && typeof partition === "number") return `${topic}-${partition}`;
+  return undefined;
+}
+
+/** The most events looked at on either side of a send or a delivery. */
+const AROUND_LIMIT = 256;
+
+/**
+ * The partitions named by the events a node emitted in the same microsecond right next to the
+ * `net.*` event at `index`: going back from a send (`step` -1: the producer's `producer.send` for
+ * the batches it is about to send) or forward from a delivery (+1: the follower's
+ * `replica.append`, the leader's `produce.append`, the controller's `partition.isr` for the
+ * request it handles). A handler's events are contiguous in the trace, so the scan stops at the
+ * first event of another moment or node, or at another `net.*` event (another message). An event
+ * with a numeric `broker` field naming a broker other than the message's receiver (a producer's
+ * batch for another leader) does not count. Sorted, without duplicates.
+ */
+export function partitionsAround(
+  events: readonly TraceEvent[],
+  index: number,
+  step: -1 | 1,
+): string[] {
+  const at = events[index];
+  if (at === undefined) throw new Error(`partitionsAround: no event at ${index}`);
+  const to = String(at.to);
+  const found = new Set<string>();
+  for (
+    let k = index + step, n = 0;
+    k >= 0 && k < events.length && n < AROUND_LIMIT;
+    k += step, n++
+  ) {
+    const e = events[k] as TraceEvent;
+    if (e.t !== at.t || e.node !== at.node || e.type.startsWith("net.")) break;
+    if (typeof e.broker === "number" && String(e.broker) !== to) continue;
+    const p = partitionOf(e);
+    if (p !== undefined) found.add(p);
+  }
+  return [...found].sort();
+}
+
 /**
  * How far before the window a send is looked for, so a message sent before the window and
  * delivered inside it is drawn: network latencies in the bundled scenarios are well under this.
@@ -88,6 +138,8 @@ export function buildSequence(events: readonly TraceEvent[], o: SequenceOptions)
   const needle = o.msg.trim().toLowerCase();
   const sends = new Map<number, SequenceMessage>();
   const ends = new Map<number, MessageEnd>();
+  /** Partitions named around each delivery (by the receiver handling it). */
+  const delivered = new Map<number, readonly string[]>();
   for (let i = start; i < stop; i++) {
     const e = events[i] as TraceEvent;
     if (e.type !== "net.send" && e.type !== "net.deliver" && e.type !== "net.drop") continue;
@@ -107,9 +159,14 @@ export function buildSequence(events: readonly TraceEvent[], o: SequenceOptions)
         bytes: typeof e.bytes === "number" ? e.bytes : 0,
         sentUs: e.t,
         end: { kind: "in-flight" },
+        partitions: partitionsAround(events, i, -1),
       });
     } else if (e.type === "net.deliver") {
       ends.set(id, { kind: "delivered", atUs: e.t });
+      if (sends.has(id)) {
+        const around = partitionsAround(events, i, 1);
+        if (around.length > 0) delivered.set(id, around);
+      }
     } else {
       ends.set(id, { kind: "dropped", atUs: e.t, reason: String(e.reason ?? "") });
     }
@@ -120,7 +177,10 @@ export function buildSequence(events: readonly TraceEvent[], o: SequenceOptions)
     const endUs = end.kind === "in-flight" ? o.toUs : end.atUs;
     // Drawn when any part of its life is inside the window.
     if (endUs < o.fromUs) continue;
-    inWindow.push(end === m.end ? m : { ...m, end });
+    const more = delivered.get(m.id);
+    const partitions =
+      more === undefined ? m.partitions : [...new Set([...m.partitions, ...more])].sort();
+    inWindow.push(end === m.end && more === undefined ? m : { ...m, end, partitions });
   }
   inWindow.sort((a, b) => a.sentUs - b.sentUs || a.id - b.id);
   let lanes: string[];

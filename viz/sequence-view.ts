@@ -6,10 +6,23 @@
  * message ends in ✕ with a dashed line and its reason in the tooltip; a message still in flight
  * runs dotted to the bottom edge. Requests and responses differ by colour (Okabe-Ito) and the
  * label says the type. Clicking a message calls `onPick` with its send time.
+ *
+ * Linked to the cluster view through a HighlightBus (highlight.ts; the page's by default):
+ * hovering a message publishes its sender, receiver and partitions; whatever the highlight is,
+ * the messages it matches are drawn thick and marked `data-highlight="true"`, the others faded
+ * (`"false"`), and the lanes of its nodes get a bold, underlined name.
  */
 import { scalePoint, select } from "d3";
 import { PALETTE } from "./cluster-layout.ts";
 import { formatTime } from "./event-log-data.ts";
+import {
+  type Highlight,
+  type HighlightBus,
+  highlightOfMessage,
+  messageMatches,
+  nodeMatches,
+  pageHighlight,
+} from "./highlight.ts";
 import type { SequenceData, SequenceMessage } from "./sequence-data.ts";
 
 export const SEQUENCE_WIDTH = 720;
@@ -43,14 +56,60 @@ function describe(m: SequenceMessage): string {
       : m.end.kind === "dropped"
         ? `dropped at ${formatTime(m.end.atUs)} (${m.end.reason})`
         : "in flight";
-  return `#${m.id} ${m.msg} ${m.from} → ${m.to}, ${m.bytes} B, sent at ${formatTime(m.sentUs)}, ${end}`;
+  const about = m.partitions.length === 0 ? "" : `, about ${m.partitions.join(", ")}`;
+  return `#${m.id} ${m.msg} ${m.from} → ${m.to}, ${m.bytes} B${about}, sent at ${formatTime(m.sentUs)}, ${end}`;
+}
+
+/** Each diagram's subscription to its highlight bus (one per SVG element, not one per frame). */
+const linked = new WeakMap<SVGSVGElement, { bus: HighlightBus; stop: () => void }>();
+
+function link(svg: SVGSVGElement, bus: HighlightBus): void {
+  const known = linked.get(svg);
+  if (known?.bus === bus) return;
+  known?.stop();
+  linked.set(svg, { bus, stop: bus.subscribe((h) => applySequenceHighlight(svg, h)) });
+}
+
+/** Marks the messages and lanes the highlight matches (and fades the other messages). */
+export function applySequenceHighlight(svg: SVGSVGElement, h: Highlight | null): void {
+  const root = select(svg);
+  root.selectAll<SVGGElement, SequenceMessage>("g.message").each(function (d) {
+    const g = this as SVGGElement;
+    const line = g.querySelector("line.arrow");
+    if (h === null) {
+      g.removeAttribute("data-highlight");
+      g.removeAttribute("opacity");
+      line?.setAttribute("stroke-width", "1.5");
+      return;
+    }
+    const on = messageMatches(h, d);
+    g.setAttribute("data-highlight", String(on));
+    g.setAttribute("opacity", on ? "1" : "0.2");
+    line?.setAttribute("stroke-width", on ? "3" : "1.5");
+  });
+  root.selectAll<SVGGElement, string>("g.lane").each(function (d) {
+    const text = (this as SVGGElement).querySelector("text");
+    if (text === null) return;
+    const on = nodeMatches(h, d);
+    if (on) {
+      text.setAttribute("font-weight", "bold");
+      text.setAttribute("text-decoration", "underline");
+      (this as SVGGElement).setAttribute("data-highlight", "true");
+    } else {
+      text.removeAttribute("font-weight");
+      text.removeAttribute("text-decoration");
+      (this as SVGGElement).removeAttribute("data-highlight");
+    }
+  });
 }
 
 export function renderSequence(
   svg: SVGSVGElement,
   data: SequenceData,
   onPick?: (timeUs: number) => void,
+  bus: HighlightBus = pageHighlight,
 ): void {
+  link(svg, bus);
   const height = sequenceHeight(data.times.length);
   const root = select(svg)
     .attr("viewBox", `0 0 ${SEQUENCE_WIDTH} ${height}`)
@@ -140,7 +199,9 @@ export function renderSequence(
     .join((enter) => {
       const g = enter.append("g").attr("class", "message").style("cursor", "pointer");
       g.append("title");
-      g.append("line").attr("stroke-width", 1.5);
+      // A wide invisible line under the arrow, so the pointer finds the message easily.
+      g.append("line").attr("class", "hit").attr("stroke", "transparent").attr("stroke-width", 9);
+      g.append("line").attr("class", "arrow").attr("stroke-width", 1.5);
       g.append("text")
         .attr("class", "msg-label")
         .attr("font-size", 9)
@@ -154,10 +215,18 @@ export function renderSequence(
   messages
     .attr("data-id", (d) => d.id)
     .attr("data-end", (d) => d.end.kind)
-    .on("click", (_event, d) => onPick?.(d.sentUs));
+    .on("click", (_event, d) => onPick?.(d.sentUs))
+    .on("mouseenter", (_event, d) => bus.set(highlightOfMessage(d)))
+    .on("mouseleave", () => bus.clear("sequence"));
   messages.select("title").text(describe);
   messages
-    .select("line")
+    .select("line.hit")
+    .attr("x1", (d) => x(d.from) ?? 0)
+    .attr("y1", (d) => y(d.sentUs))
+    .attr("x2", endX)
+    .attr("y2", endY);
+  messages
+    .select("line.arrow")
     .attr("x1", (d) => x(d.from) ?? 0)
     .attr("y1", (d) => y(d.sentUs))
     .attr("x2", endX)
@@ -198,4 +267,14 @@ export function renderSequence(
       `${formatTime(data.fromUs)} → ${formatTime(data.toUs)}: ${data.messages.length} messages` +
         (data.omitted > 0 ? ` (${data.omitted} more not drawn)` : ""),
     );
+  // A hovered message that left the diagram (the window moved on) can no longer be left by the
+  // pointer: its highlight goes with it.
+  const hovered = bus.current;
+  if (
+    hovered?.source === "sequence" &&
+    hovered.message !== null &&
+    !data.messages.some((m) => m.id === hovered.message)
+  )
+    bus.clear("sequence");
+  applySequenceHighlight(svg, bus.current);
 }

@@ -24,7 +24,6 @@
  * every broker, whatever is down at the time; `alter-config` values are checked one by one, not
  * against the topic they change).
  */
-import { readFileSync } from "node:fs";
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import {
   type Document,
@@ -405,29 +404,6 @@ const DEFAULT_TAIL_US = 10_000_000;
 
 // =============================================================================================
 // Entry points
-
-/** Reads and loads a scenario file (Node only). Throws ScenarioError for any bad input. */
-export function loadScenarioFile(
-  path: string,
-  overrides: readonly ScenarioOverride[] = [],
-): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ScenarioError([
-      {
-        file: path,
-        line: 1,
-        column: 1,
-        path: ROOT_PATH,
-        message: `cannot read the file: ${reason}`,
-      },
-    ]);
-  }
-  return parseScenarioText(text, path, overrides);
-}
 
 /**
  * A value set from outside the file (`kafkasim run FILE --set cluster.version=0.10`): the

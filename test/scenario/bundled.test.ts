@@ -2,7 +2,7 @@
 // expectations, and gives the same traceHash when run twice with its own seed.
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadScenarioFile } from "../../sim/scenario/load.ts";
+import { loadScenarioFile } from "../../sim/scenario/load-file.ts";
 import { runScenario } from "../../sim/scenario/runner.ts";
 
 const files = readdirSync("scenarios")

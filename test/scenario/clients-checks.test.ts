@@ -10,7 +10,8 @@ import type { FinalState, History } from "../../sim/check/history.ts";
 import { defaultPartitionForKey } from "../../sim/client/partitioner.ts";
 import type { TraceEvent } from "../../sim/engine/trace.ts";
 import { ScenarioError } from "../../sim/scenario/errors.ts";
-import { loadScenarioFile, parseScenarioText } from "../../sim/scenario/load.ts";
+import { parseScenarioText } from "../../sim/scenario/load.ts";
+import { loadScenarioFile } from "../../sim/scenario/load-file.ts";
 import { formatReport, runScenario } from "../../sim/scenario/runner.ts";
 
 const S = 1_000_000;

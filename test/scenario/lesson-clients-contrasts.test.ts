@@ -5,7 +5,8 @@
 // partitions). bundled.test.ts already runs every lesson as written.
 import { describe, expect, it } from "vitest";
 import type { History } from "../../sim/check/history.ts";
-import { loadScenarioFile, parseOverride, type ScenarioOverride } from "../../sim/scenario/load.ts";
+import { parseOverride, type ScenarioOverride } from "../../sim/scenario/load.ts";
+import { loadScenarioFile } from "../../sim/scenario/load-file.ts";
 import { runScenario } from "../../sim/scenario/runner.ts";
 
 function overrides(sets: readonly string[]): ScenarioOverride[] {

@@ -5,7 +5,8 @@
 // express log contents, so this test reads broker 1's log at three moments of the lesson and
 // compares it with the same run without the cleaner (log.cleaner.enable=false).
 import { describe, expect, it } from "vitest";
-import { loadScenarioFile, parseOverride, type ScenarioOverride } from "../../sim/scenario/load.ts";
+import { parseOverride, type ScenarioOverride } from "../../sim/scenario/load.ts";
+import { loadScenarioFile } from "../../sim/scenario/load-file.ts";
 import { runScenario } from "../../sim/scenario/runner.ts";
 
 const FILE = "scenarios/compaction-and-tombstones.yaml";

@@ -6,7 +6,8 @@
 // broker host's disk counters.
 import { describe, expect, it } from "vitest";
 import type { DiskStats } from "../../sim/infra/disk.ts";
-import { loadScenarioFile, parseOverride, type ScenarioOverride } from "../../sim/scenario/load.ts";
+import { parseOverride, type ScenarioOverride } from "../../sim/scenario/load.ts";
+import { loadScenarioFile } from "../../sim/scenario/load-file.ts";
 import { runScenario } from "../../sim/scenario/runner.ts";
 
 const FILE = "scenarios/disk-sequential-vs-random.yaml";

@@ -5,7 +5,8 @@
 // this test reads the broker host's page-cache counters and the lesson's own tool output.
 import { describe, expect, it } from "vitest";
 import type { PageCacheStats } from "../../sim/infra/page-cache.ts";
-import { loadScenarioFile, parseOverride, type ScenarioOverride } from "../../sim/scenario/load.ts";
+import { parseOverride, type ScenarioOverride } from "../../sim/scenario/load.ts";
+import { loadScenarioFile } from "../../sim/scenario/load-file.ts";
 import { runScenario } from "../../sim/scenario/runner.ts";
 
 const FILE = "scenarios/page-cache-hot-vs-cold.yaml";

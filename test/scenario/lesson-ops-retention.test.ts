@@ -7,7 +7,8 @@
 import { describe, expect, it } from "vitest";
 import type { TraceEvent } from "../../sim/engine/trace.ts";
 import type { PartitionSnapshot } from "../../sim/kafka/broker/replica-manager.ts";
-import { loadScenarioFile, parseOverride, type ScenarioOverride } from "../../sim/scenario/load.ts";
+import { parseOverride, type ScenarioOverride } from "../../sim/scenario/load.ts";
+import { loadScenarioFile } from "../../sim/scenario/load-file.ts";
 import { runScenario } from "../../sim/scenario/runner.ts";
 
 const FILE = "scenarios/retention-and-segments.yaml";

@@ -4,7 +4,8 @@
 // times the CPU work of the same replication over PLAINTEXT, with the same outcome. The scenario
 // format has no CPU expectations, so this test reads the transfer summaries and the leader's CPU.
 import { describe, expect, it } from "vitest";
-import { loadScenarioFile, parseOverride, type ScenarioOverride } from "../../sim/scenario/load.ts";
+import { parseOverride, type ScenarioOverride } from "../../sim/scenario/load.ts";
+import { loadScenarioFile } from "../../sim/scenario/load-file.ts";
 import { runScenario } from "../../sim/scenario/runner.ts";
 
 const FILE = "scenarios/zero-copy-vs-tls.yaml";

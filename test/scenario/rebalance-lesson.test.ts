@@ -4,7 +4,8 @@
 // revokes only the one partition that moves, and C3 gets them in a second rebalance.
 import { describe, expect, it } from "vitest";
 import type { TraceEvent } from "../../sim/engine/trace.ts";
-import { loadScenarioFile, parseOverride, type ScenarioOverride } from "../../sim/scenario/load.ts";
+import { parseOverride, type ScenarioOverride } from "../../sim/scenario/load.ts";
+import { loadScenarioFile } from "../../sim/scenario/load-file.ts";
 import { runScenario } from "../../sim/scenario/runner.ts";
 
 const FILE = "scenarios/rebalance-eager-vs-cooperative.yaml";

@@ -3,7 +3,8 @@
 // is lost) and on "0.10" through an override (the default was true: broker 2, out of the ISR, is
 // elected, and the writes broker 1 acknowledged alone are gone). Reference §2.3 and §0.
 import { describe, expect, it } from "vitest";
-import { loadScenarioFile, parseOverride, type ScenarioOverride } from "../../sim/scenario/load.ts";
+import { parseOverride, type ScenarioOverride } from "../../sim/scenario/load.ts";
+import { loadScenarioFile } from "../../sim/scenario/load-file.ts";
 import { runScenario } from "../../sim/scenario/runner.ts";
 
 const FILE = "scenarios/unclean-election.yaml";

@@ -8,7 +8,7 @@ import { basename, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bundledScenarioFiles, type CliIo, firstSentence, main } from "../../sim/cli/main.ts";
 import { ProgressBar } from "../../sim/cli/progress.ts";
-import { loadScenarioFile } from "../../sim/scenario/load.ts";
+import { loadScenarioFile } from "../../sim/scenario/load-file.ts";
 
 function capture(
   overrides: Partial<CliIo> = {},

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { lessonCatalogMarkdown } from "../../sim/scenario/lesson-catalog.ts";
-import { loadScenarioFile } from "../../sim/scenario/load.ts";
+import { loadScenarioFile } from "../../sim/scenario/load-file.ts";
 
 const files = readdirSync("scenarios")
   .filter((f) => /\.(ya?ml|json)$/.test(f) && f !== "schema.json")

@@ -2,12 +2,8 @@ import { readFileSync } from "node:fs";
 import Ajv from "ajv";
 import { describe, expect, it } from "vitest";
 import { formatIssues, ScenarioError, type ScenarioIssue } from "../../sim/scenario/errors.ts";
-import {
-  loadScenarioFile,
-  parseScenarioText,
-  type Scenario,
-  type TimelineEntry,
-} from "../../sim/scenario/load.ts";
+import { parseScenarioText, type Scenario, type TimelineEntry } from "../../sim/scenario/load.ts";
+import { loadScenarioFile } from "../../sim/scenario/load-file.ts";
 import { scenarioJsonSchemaText } from "../../sim/scenario/schema.ts";
 
 /** The issues a text is rejected with; fails the test if it loads. */

@@ -69,6 +69,8 @@ interface Row {
   readonly cells: HTMLSpanElement[];
   index: number;
   look: string;
+  /** Whether the row shows a position of this paint (the others are hidden). */
+  shown: boolean;
 }
 
 function makeRow(): Row {
@@ -80,7 +82,7 @@ function makeRow(): Row {
   });
   const cells = CELL_STYLES.map((style) => el("span", { style }));
   element.append(...cells);
-  return { element, cells, index: -1, look: "" };
+  return { element, cells, index: -1, look: "", shown: false };
 }
 
 export const eventLogPanel: Panel = {
@@ -208,20 +210,52 @@ export const eventLogPanel: Panel = {
       }
     }
 
+    /**
+     * The list's scroll position as the panel knows it: read from the list only in its scroll
+     * events and written back to it after the frame (scrollToList). A redraw never reads or
+     * writes the list's scrollTop itself: either would force a layout of the whole page in the
+     * middle of every animation frame (it was the page's costliest step while playing).
+     */
+    let scrollTop = 0;
+    /** The position last asked of the list (or read from it). */
+    let lastWrittenScroll = 0;
+    let scrollPending = false;
+    function scrollToList(): void {
+      scrollPending = false;
+      // Off screen, the write would still lay the list out: it waits until the list shows.
+      if (!listInView) return;
+      lastWrittenScroll = scrollTop;
+      if (list.scrollTop !== scrollTop) list.scrollTop = scrollTop;
+    }
+    /** Whether the list is on screen (without an IntersectionObserver: always). */
+    let listInView = true;
+    if (typeof IntersectionObserver === "function") {
+      new IntersectionObserver((entries) => {
+        const entry = entries.at(-1);
+        if (entry === undefined) return;
+        listInView = entry.isIntersecting;
+        if (listInView) scrollToList();
+      }).observe(list);
+    }
+
     /** Draws the rows in view (from the pool); cheap when nothing changed. */
     function paint(force = false): void {
       const shown = index.shown;
       const total = shown.length;
       const now = index.shownNowCount;
       const current = index.currentRows();
-      // The height first: the browser clamps the scroll position to it.
       const height = `${total * ROW_PX}px`;
       if (spacer.style.height !== height) spacer.style.height = height;
-      if (follow.checked && current.end > 0) {
-        const target = scrollToShow(current.end - 1, list.scrollTop, VIEWPORT_PX, ROW_PX);
-        if (target !== list.scrollTop) list.scrollTop = target;
+      // As the browser clamps it to the new height.
+      scrollTop = Math.max(0, Math.min(scrollTop, total * ROW_PX - VIEWPORT_PX));
+      if (follow.checked && current.end > 0)
+        scrollTop = scrollToShow(current.end - 1, scrollTop, VIEWPORT_PX, ROW_PX);
+      if (!scrollPending && scrollTop !== lastWrittenScroll) {
+        // After this frame is drawn, when the layout is up to date and the write is cheap.
+        scrollPending = true;
+        setTimeout(scrollToList, 0);
       }
-      const range = visibleRows(list.scrollTop, VIEWPORT_PX, ROW_PX, total);
+      const range = visibleRows(scrollTop, VIEWPORT_PX, ROW_PX, total);
       const key = `${total}/${now}/${current.first}/${range.first}/${range.end}/${index.knownCount}`;
       if (!force && key === paintedKey) return;
       paintedKey = key;
@@ -235,15 +269,13 @@ export const eventLogPanel: Panel = {
         pool.push(row);
         spacer.append(row.element);
       }
-      for (let i = 0; i < pool.length; i++) {
-        const row = pool[i] as Row;
-        const position = range.first + i;
-        if (position >= range.end) {
-          row.element.hidden = true;
-          row.index = -1;
-          continue;
-        }
-        row.element.hidden = false;
+      // Each position has its own row (position modulo the pool), so while following, a row
+      // keeps its event as the window moves on and only the rows of new positions are rewritten.
+      for (const row of pool) row.shown = false;
+      for (let position = range.first; position < range.end; position++) {
+        const row = pool[position % pool.length] as Row;
+        row.shown = true;
+        if (row.element.hidden) row.element.hidden = false;
         const eventIndex = shown[position] as number;
         const look =
           position >= current.first && position < current.end
@@ -251,9 +283,11 @@ export const eventLogPanel: Panel = {
             : position >= now
               ? "later"
               : "past";
-        row.element.style.top = `${position * ROW_PX}px`;
+        const top = `${position * ROW_PX}px`;
+        if (row.element.style.top !== top) row.element.style.top = top;
         if (row.index === eventIndex && row.look === look && !force) continue;
         const e = index.event(eventIndex);
+        const sameEvent = row.index === eventIndex && !force;
         row.index = eventIndex;
         row.look = look;
         row.element.dataset.index = String(eventIndex);
@@ -272,10 +306,18 @@ export const eventLogPanel: Panel = {
           HTMLSpanElement,
         ];
         time.textContent = `${look === "now" ? "▶" : look === "later" ? "·" : " "}${formatTime(e.t)}`;
-        node.textContent = e.node;
-        type.textContent = e.type;
-        fields.textContent = summarize(e);
+        // The same event with another look (it was now, it is past): its words stay.
+        if (!sameEvent) {
+          node.textContent = e.node;
+          type.textContent = e.type;
+          fields.textContent = summarize(e);
+        }
         row.element.title = `${formatTime(e.t)} ${e.node} ${e.type} ${fields.textContent}${look === "later" ? " (later than now: click to jump there)" : ""}`;
+      }
+      for (const row of pool) {
+        if (row.shown || row.element.hidden) continue;
+        row.element.hidden = true;
+        row.index = -1;
       }
     }
 
@@ -312,7 +354,11 @@ export const eventLogPanel: Panel = {
     partitionInput.addEventListener("input", refilter);
     kindInput.addEventListener("input", refilter);
     follow.addEventListener("change", () => paint(true));
-    list.addEventListener("scroll", () => paint());
+    list.addEventListener("scroll", () => {
+      scrollTop = list.scrollTop;
+      lastWrittenScroll = scrollTop;
+      paint();
+    });
     // The user scrolling the list (wheel, touch, the scrollbar, the keys) stops following the
     // current moment; the scrolls the panel makes itself do not.
     const stopFollowing = (): void => {
