@@ -15,6 +15,7 @@ import { engineBench } from "./engine.bench.ts";
 import { infraBench } from "./infra.bench.ts";
 import { replicationBench } from "./replication.bench.ts";
 import { scaleBench } from "./scale.bench.ts";
+import { searchBench } from "./search.bench.ts";
 
 /** What a benchmark gets from the runner: its mode and the timing helpers. */
 export interface BenchContext {
@@ -65,6 +66,12 @@ export const BENCHES: readonly BenchEntry[] = [
     description:
       "100 brokers, 100,000 partitions RF 3 (short: 10, 2,000), one broker crash: wall time and memory until every partition has a leader again",
     run: (ctx) => scaleBench(ctx),
+  },
+  {
+    name: "search",
+    description:
+      "fault search: runs/s of the simulator-sound search on 3 brokers, 10 virtual s per run (one thread; the CLI runs one worker per core), and the time to find and shrink the acks=1 counterexample",
+    run: (ctx) => searchBench(ctx),
   },
 ];
 

@@ -25,6 +25,7 @@ import {
   parseArgs,
   UsageError,
 } from "./args.ts";
+import { CHECK, checkCommand } from "./check-command.ts";
 import { ProgressBar } from "./progress.ts";
 import { formatDurationUs, parseDurationArg } from "./time-arg.ts";
 
@@ -174,7 +175,7 @@ const BENCH: CommandSpec = {
   ],
 };
 
-const COMMANDS = [RUN, VALIDATE, DESCRIBE, METRICS, LIST, BENCH] as const;
+const COMMANDS = [RUN, VALIDATE, DESCRIBE, METRICS, LIST, BENCH, CHECK] as const;
 
 function topHelp(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n");
@@ -245,6 +246,8 @@ export async function main(argv: readonly string[], io: CliIo = nodeIo()): Promi
         return listCommand(args, io);
       case "bench":
         return benchCommand(rest, io);
+      case "check":
+        return await checkCommand(args, io);
     }
     return 2;
   } catch (error) {
@@ -328,7 +331,7 @@ function runCommand(args: ParsedArgs, io: CliIo): number {
  */
 function progressBar(io: CliIo, machineOutput: boolean): ProgressBar | undefined {
   if (machineOutput || !io.stderrIsTTY || io.wallClockMs === undefined) return undefined;
-  return new ProgressBar(io.stderr, io.wallClockMs, io.columns ?? 80);
+  return new ProgressBar(io.stderr, io.wallClockMs, io.columns || 80);
 }
 
 /** Runs a scenario for describe/metrics with the progress bar (their output is on stdout). */

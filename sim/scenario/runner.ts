@@ -1013,6 +1013,29 @@ class StoryCollector {
 }
 
 function describeFault(e: TraceEvent): string {
+  const node = (n: unknown): string => (/^\d+$/.test(String(n)) ? `broker ${n}` : String(n));
+  switch (e.type) {
+    case "net.partition":
+      return `network partition: ${(e.groups as string[][]).map((g) => `[${g.join(", ")}]`).join(" | ")}`;
+    case "net.isolate":
+      return `${node(e.target)} isolated from every other node`;
+    case "net.cut":
+      return `one-way cut: nothing from ${node(e.from)} reaches ${node(e.to)}`;
+    case "net.hold":
+      return `messages from ${node(e.from)} to ${node(e.to)} held`;
+    case "net.release":
+      return `${node(e.from)} → ${node(e.to)} released (${e.waiting} messages waiting)`;
+    case "net.delay":
+      return Number(e.extraUs) === 0
+        ? `${node(e.from)} ${e.oneWay ? "→" : "↔"} ${node(e.to)}: normal latency again`
+        : `${node(e.from)} ${e.oneWay ? "→" : "↔"} ${node(e.to)}: ${Number(e.extraUs) / 1000} ms slower`;
+    case "net.heal":
+      return e.target === "all" ? "network healed" : `network faults of ${node(e.target)} healed`;
+    case "disk.slow":
+      return Number(e.factor) === 1
+        ? `${node(e.node)}: disks at normal speed`
+        : `${node(e.node)}: disks ${e.factor}× slower`;
+  }
   const fields = Object.entries(e)
     .filter(([k]) => k !== "t" && k !== "type" && k !== "node")
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)

@@ -2,7 +2,8 @@
 // backed-off retransmission after the heal; the same seed gives the same trace, another seed not.
 import { describe, expect, it } from "vitest";
 import type { TraceEvent } from "../../sim/engine/trace.ts";
-import { loadScenarioFile, parseScenarioText } from "../../sim/scenario/load.ts";
+import { parseScenarioText } from "../../sim/scenario/load.ts";
+import { loadScenarioFile } from "../../sim/scenario/load-file.ts";
 import { runScenario } from "../../sim/scenario/runner.ts";
 
 const FILE = "scenarios/demo-transfer.yaml";
@@ -43,9 +44,9 @@ describe("scenario: demo transfer: partition and heal", () => {
   it("tells the story from the trace: the question, the faults, the end", () => {
     const kinds = report.story.map((l) => l.kind);
     expect(kinds).toContain("ask");
-    expect(report.story.some((l) => l.kind === "fault" && l.text.startsWith("net.partition"))).toBe(
-      true,
-    );
+    expect(
+      report.story.some((l) => l.kind === "fault" && l.text.startsWith("network partition: [")),
+    ).toBe(true);
     expect(report.results.ok).toBe(true);
     expect(report.results.traceHash).toMatch(/^[0-9a-f]{16}$/);
   });
