@@ -35,9 +35,12 @@
  * Simplifies:
  * - Messages, not packets: no windows, slow start, retransmission, MTU or switch buffers; the only
  *   shared resources are the two NICs of each path.
- * - A message lost on a cut path vanishes, and later messages on the same connection may still
- *   arrive after a heal. Real TCP would retransmit the missing bytes (and deliver them late) or
- *   break the connection; upper layers here see a gap and must rely on their own timeouts.
+ * - A message lost on a cut path vanishes (no retransmission). While the path is cut, later
+ *   messages of the same connection are lost too; when it heals, every connection that lost one
+ *   is reset (both ends get `net.disconnect`), so no end ever sees a message past a gap, as over
+ *   TCP. Real TCP would retransmit the missing bytes and deliver them late if the cut were short,
+ *   or the application would close the connection on its request timeout; the reset stands for
+ *   both, and the ends rely on their own timeouts until the heal.
  * - NIC time reserved by a message that is later dropped is not given back (its bytes were sent).
  * - A crash drops what was in flight to and from the node, even bytes already on the wire.
  * - Connecting is free: no handshake; the first message of a new epoch just goes.
@@ -166,9 +169,16 @@ interface Link {
 }
 
 interface Connection {
+  readonly a: string;
+  readonly b: string;
   epoch: number;
   /** A message was sent on this epoch, so a crash of either end is noticed by the other. */
   open: boolean;
+  /**
+   * A message of this epoch was lost on a cut path while both ends stayed up: the byte stream has
+   * a gap, which TCP never shows the application. When the path heals the connection is reset.
+   */
+  gap: boolean;
 }
 
 interface InFlight {
@@ -341,6 +351,7 @@ export class Network implements Actor {
         : (this.blockReason(from, to) ?? (dst.down !== "up" ? "node-down" : undefined));
     this.traceSend(id, from, to, message, conn.epoch);
     if (blocked !== undefined) {
+      if (blocked !== "node-down" && from !== to) conn.gap = true;
       this.traceDrop(id, from, to, message, conn.epoch, blocked);
       if (blocked === "node-down" && src.down === "up" && dst.down === "process") {
         this.refuse(from, to);
@@ -606,13 +617,41 @@ export class Network implements Actor {
     for (const host of this.hosts.values()) {
       if (all || host.name === target) host.bandwidthBitsPerSec = host.baseBandwidthBitsPerSec;
     }
+    this.resetGaps();
+  }
+
+  /**
+   * Every connection that lost a message to a cut path, and whose path is open both ways again,
+   * is reset. Over TCP a lost segment is retransmitted and nothing after it reaches the
+   * application first; unless the network comes back quickly, Kafka's clients and brokers close
+   * the connection when their request times out. Here a lost message is gone, so without the
+   * reset a later message of the same connection could arrive past the gap (a response to request
+   * 6 while request 5's is lost), which no Kafka client ever sees. The reset gives both ends what
+   * they would see instead: a broken connection, to be opened again (traced as `net.reset` with
+   * `why: "gap"`).
+   */
+  private resetGaps(): void {
+    for (const conn of this.connections.values()) {
+      if (!conn.gap) continue;
+      const { a, b } = conn;
+      if (this.host(a).down !== "up" || this.host(b).down !== "up") continue;
+      if (this.blockReason(a, b) !== undefined || this.blockReason(b, a) !== undefined) continue;
+      conn.gap = false;
+      this.reset(a, b, "gap");
+    }
   }
 
   /** The connection between a and b breaks: in-flight messages are lost, both ends are told now. */
-  reset(a: string, b: string): void {
+  reset(a: string, b: string, why: "fault" | "gap" = "fault"): void {
     assert(a !== b, "cannot reset a loopback");
     const conn = this.connection(a, b);
-    this.engine.trace.emit("net.reset", NETWORK_ID, { from: a, to: b, conn: conn.epoch });
+    this.engine.trace.emit(
+      "net.reset",
+      NETWORK_ID,
+      why === "gap"
+        ? { from: a, to: b, conn: conn.epoch, why }
+        : { from: a, to: b, conn: conn.epoch },
+    );
     this.endEpoch(a, b, "reset");
     for (const [node, peer] of [
       [a, b],
@@ -694,7 +733,7 @@ export class Network implements Actor {
     const key = `${first}\u0000${second}`;
     let conn = this.connections.get(key);
     if (conn === undefined) {
-      conn = { epoch: 0, open: false };
+      conn = { a: first, b: second, epoch: 0, open: false, gap: false };
       this.connections.set(key, conn);
     }
     return conn;
@@ -745,6 +784,7 @@ export class Network implements Actor {
     }
     conn.epoch++;
     conn.open = false;
+    conn.gap = false;
     // The new epoch starts empty: no FIFO floor carries over from messages that were lost.
     for (const link of [this.link(a, b), this.link(b, a)]) {
       link.lastFirstBitAtUs = 0;
@@ -762,6 +802,10 @@ export class Network implements Actor {
 
   private drop(m: InFlight, reason: DropReason): void {
     this.inFlight.delete(m.id);
+    if (reason === "cut" || reason === "partition" || reason === "isolated") {
+      const conn = this.connection(m.from, m.to);
+      if (conn.epoch === m.connection) conn.gap = true;
+    }
     this.traceDrop(m.id, m.from, m.to, m.message, m.connection, reason);
   }
 

@@ -832,6 +832,10 @@ class StoryCollector {
       case "net.throttle":
       case "net.heal":
       case "net.reset":
+        // A reset after a heal (a connection that lost data) is a consequence, not a fault.
+        if (e.why === "gap") return;
+        this.lines.push({ atUs: t, kind: "fault", text: describeFault(e) });
+        return;
       case "disk.slow":
       case "disk.failed":
       case "disk.full":

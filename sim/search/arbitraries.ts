@@ -28,6 +28,8 @@ import {
 import {
   type ConsumerLoad,
   consumerId,
+  describeCase,
+  describeFault,
   FAULT_KINDS,
   type Fault,
   type FaultKind,
@@ -367,5 +369,19 @@ function resolveCase(c: RawCase, o: CaseOptions): SearchCase {
 
 /** The arbitrary of whole cases for a search. */
 export function caseArbitrary(o: CaseOptions): fc.Arbitrary<SearchCase> {
-  return rawCaseArb(o).map((raw) => resolveCase(raw, o));
+  return rawCaseArb(o).map((raw) => readable(resolveCase(raw, o)));
+}
+
+/**
+ * Gives the case and each of its faults fast-check's `toString` (a hidden property, so equality
+ * and the scenario text are unchanged): a failing property then prints the shrunk case as its
+ * story ("t=2.002 s broker 1 crashes (process); t=7.501 s broker 1 restarts") rather than as
+ * raw numbers.
+ */
+function readable(c: SearchCase): SearchCase {
+  for (const f of c.faults) {
+    Object.defineProperty(f, fc.toStringMethod, { value: () => describeFault(f) });
+  }
+  Object.defineProperty(c, fc.toStringMethod, { value: () => describeCase(c) });
+  return c;
 }

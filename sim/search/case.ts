@@ -9,7 +9,7 @@
  * by its start. `forUs: null` leaves the fault in place to the end of the run (only the unsafe
  * searches draw those).
  */
-import type { KafkaVersion } from "../kafka/version.ts";
+import { type KafkaVersion, versionProfile } from "../kafka/version.ts";
 import type { Settings } from "./settings.ts";
 
 export type Fault =
@@ -192,13 +192,22 @@ export function describeFault(f: Fault): string {
     : `${start}; t=${formatTime(f.atUs + f.forUs)} ${repairWords(f)}`;
 }
 
+/** KRaft controllers, or the ZooKeeper ensemble of a ZooKeeper-mode profile. */
+function controllerWords(c: SearchCase): string {
+  if (versionProfile(c.version).defaultMode === "zookeeper") {
+    const n = c.controllers === "combined" ? 1 : c.controllers;
+    return `ZooKeeper ensemble of ${n}`;
+  }
+  return c.controllers === "combined" ? "combined controllers" : `${c.controllers} controllers`;
+}
+
 /** The case in a few lines: shape, settings, workload, faults (fast-check prints this). */
 export function describeCase(c: SearchCase): string {
   const s = c.settings;
   const shape =
     `${c.brokers} brokers` +
     (c.racks > 0 ? ` on ${c.racks} racks` : "") +
-    `, ${c.controllers === "combined" ? "combined controllers" : `${c.controllers} controller(s)`}` +
+    `, ${controllerWords(c)}` +
     `, version ${c.version}, topic ${TOPIC}: ${c.partitions} partition(s), RF ${c.replicationFactor}`;
   const settings =
     `acks=${s.acks}, min.insync.replicas=${s["min.insync.replicas"]}, ` +

@@ -4,7 +4,8 @@
  *
  * Timeouts are shortened so that failure detection and recovery fit a one-minute run
  * (../shared/fault-search.md allows it; the file carries them): replica.lag.time.max.ms and
- * replica.socket.timeout.ms 5 s,
+ * replica.socket.timeout.ms 5 s, controller.socket.timeout.ms 5 s (a broker's AlterPartition to a
+ * controller that lost power),
  * broker.session.timeout.ms 3 s (heartbeats every 0.5 s), zookeeper.session.timeout.ms 6 s, the
  * producer's request.timeout.ms 5 s and delivery.timeout.ms 30 s, the consumer's request.timeout.ms
  * 5 s and session 6 s.
@@ -28,6 +29,7 @@ const CLUSTER_TIMEOUTS: ReadonlyArray<readonly [string, number]> = [
   ["replica.lag.time.max.ms", 5000],
   // A follower's fetch lost in a network fault times out after this (default 30 s).
   ["replica.socket.timeout.ms", 5000],
+  ["controller.socket.timeout.ms", 5000],
   ["broker.session.timeout.ms", 3000],
   ["broker.heartbeat.interval.ms", 500],
   ["zookeeper.session.timeout.ms", 6000],

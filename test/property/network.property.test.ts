@@ -172,6 +172,8 @@ interface Outstanding {
   readonly from: Node;
   readonly to: Node;
   readonly seq: number;
+  /** The connection epoch it was sent on. */
+  readonly epoch: number;
   /** Its path was blocked at send or while it was in flight. */
   crossedCut: boolean;
   /** Something explains a loss: a blocked path, a reset of its connection, a crash of an end. */
@@ -198,6 +200,8 @@ class Run {
   /** Delivered seqs per ordered pair, in delivery order. */
   readonly seqs = new Map<string, number[]>();
   readonly deliveryTimes: number[] = [];
+  /** Messages lost to a cut while both ends were up: a gap in their connection. */
+  readonly lostToCuts: Outstanding[] = [];
   private readonly nextSeq = new Map<string, number>();
 
   constructor(seed: number, jitterUs: number) {
@@ -230,16 +234,20 @@ class Run {
         const key = `${op.from}>${op.to}`;
         const seq = this.nextSeq.get(key) ?? 0;
         this.nextSeq.set(key, seq + 1);
+        const epoch = net.connectionEpoch(op.from, op.to);
         const id = net.send(op.from, op.to, { type: "M", bytes: op.bytes, seq });
         const blocked = model.blocked(op.from, op.to);
         const downEnd = model.down.has(op.from) || model.down.has(op.to);
-        this.outstanding.set(id, {
+        const sent: Outstanding = {
           from: op.from,
           to: op.to,
           seq,
+          epoch,
           crossedCut: blocked,
           excused: blocked || downEnd,
-        });
+        };
+        this.outstanding.set(id, sent);
+        if (blocked && !downEnd) this.lostToCuts.push(sent);
         return;
       }
       case "partition":
@@ -269,9 +277,19 @@ class Run {
       case "isolate":
         net.isolate(op.node);
         break;
-      case "heal":
+      case "heal": {
+        // A heal resets every connection that lost a message to a cut: what was in flight on it
+        // is lost, with that cause.
+        const before = this.engine.trace.events.length;
         net.heal(op.target);
+        for (const e of this.engine.trace.events.slice(before)) {
+          if (e.type !== "net.reset") continue;
+          expect(e.why).toBe("gap");
+          const [a, b] = [e.from as Node, e.to as Node];
+          this.excuse((m) => (m.from === a && m.to === b) || (m.from === b && m.to === a));
+        }
         break;
+      }
       case "down":
         if (model.down.has(op.node)) return;
         model.down.add(op.node);
@@ -287,6 +305,7 @@ class Run {
     model.apply(op);
     for (const m of this.outstanding.values()) {
       if (model.blocked(m.from, m.to)) {
+        if (!m.crossedCut && !m.excused) this.lostToCuts.push(m);
         m.crossedCut = true;
         m.excused = true;
       }
@@ -307,6 +326,12 @@ class Run {
     // Nothing crosses a cut: not blocked at send, in flight, or now.
     expect(m!.crossedCut, `message ${d.id} ${d.from}->${d.to} crossed a cut`).toBe(false);
     expect(this.model.blocked(m!.from, m!.to)).toBe(false);
+    // No message past a gap: nothing sent earlier on the same connection epoch was lost to a cut.
+    for (const earlier of this.lostToCuts) {
+      if (earlier.from === m!.from && earlier.to === m!.to && earlier.epoch === d.connection) {
+        expect(earlier.seq, `message ${d.id} delivered past a gap`).toBeGreaterThan(m!.seq);
+      }
+    }
     this.outstanding.delete(d.id);
     this.delivered.add(d.id);
     const key = `${m!.from}>${m!.to}`;

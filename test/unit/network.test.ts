@@ -283,8 +283,32 @@ describe("infra: network: faults", () => {
     ]);
     expect(net.stats().dropped.cut).toEqual({ messages: 2, bytes: 2000 });
     expect(net.stats().delivered).toEqual({ messages: 1, bytes: 1000 });
-    // The sender hears nothing: losses are silent.
-    expect(sinks.get("a")!.got).toEqual([]);
+    // The sender hears nothing while the cut lasts: losses are silent. The heal resets the
+    // connection that lost messages (m3 goes on the next one), so no end sees a message past the
+    // gap.
+    expect(sinks.get("a")!.got).toEqual([
+      { t: 1000, kind: "net.disconnect", peer: "b", reason: "reset" },
+    ]);
+    const reset = engine.trace.events.find((e) => e.type === "net.reset");
+    expect(reset).toMatchObject({ t: 1000, from: "a", to: "b", conn: 0, why: "gap" });
+    expect(engine.trace.events.find((e) => e.type === "net.deliver")).toMatchObject({ conn: 1 });
+  });
+
+  it("a heal does not reset a connection that lost nothing, nor one whose path is still cut", () => {
+    const { engine, net, sinks, driver } = setup(["a", "b", "c"]);
+    driver.at(0, () => {
+      net.cut("a", "b");
+      net.cut("a", "c");
+      net.send("a", "b", msg(1));
+      net.send("a", "c", msg(2));
+    });
+    // Healing a-b's side only (heal "b") leaves a -> c cut: that connection keeps its gap.
+    driver.at(1000, () => net.heal("b"));
+    driver.at(2000, () => net.send("b", "c", msg(3)));
+    engine.run();
+    const resets = engine.trace.events.filter((e) => e.type === "net.reset");
+    expect(resets.map((e) => [e.t, e.from, e.to])).toEqual([[1000, "a", "b"]]);
+    expect(sinks.get("c")!.got.filter((g) => g.kind === "net.disconnect")).toEqual([]);
   });
 
   it("a one-way cut lets the other direction through", () => {
@@ -536,6 +560,10 @@ describe("infra: network: faults", () => {
       [1100, "net.send", "a"],
       [1100, "net.drop", "a"],
       [1200, "net.heal", "net"],
+      // The connection lost a message: the heal resets it, and both ends hear of it.
+      [1200, "net.reset", "net"],
+      [1200, "net.disconnect", "a"],
+      [1200, "net.disconnect", "b"],
     ]);
     expect(engine.trace.events[0]).toEqual({
       t: 0,

@@ -32,6 +32,27 @@ console.log(`search-cases: fast-check seed=${SEED}`);
 const EXCLUSIVE = new Set(["crash", "isolate", "partition", "cut", "hold", "kill"]);
 
 describe("drawn cases", () => {
+  it("print as their story in fast-check's reports, each fault as its words", () => {
+    const cases = fc.sample(
+      caseArbitrary({
+        space: "replication",
+        budget: "any",
+        pins: { settings: {} },
+        durationUs: 60_000_000,
+      }),
+      { seed: SEED, numRuns: 20 },
+    );
+    const withFaults = cases.filter((c) => c.faults.length > 0);
+    expect(withFaults.length).toBeGreaterThan(0);
+    for (const c of cases) {
+      expect(fc.stringify(c)).toBe(describeCase(c));
+      for (const f of c.faults) expect(fc.stringify(f)).toBe(describeFault(f));
+      // The printer is hidden: the scenario text and equality do not see it.
+      expect(Object.keys(c)).not.toContain("toString");
+      expect(JSON.parse(JSON.stringify(c))).toEqual(JSON.parse(JSON.stringify({ ...c })));
+    }
+  });
+
   const combos: Array<[SearchSpace, FaultBudget]> = [
     ["replication", "one-at-a-time"],
     ["replication", "any"],

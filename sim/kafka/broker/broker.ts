@@ -196,6 +196,8 @@ const BROKER_SESSION_TIMEOUT_MS = 9000;
 /** BrokerLifecycleManager's resend backoff: 100 ms, doubling, capped at half the session timeout. */
 const REGISTRATION_BACKOFF_INITIAL_US = 100_000;
 const HALT_DELAY_US = 1000;
+/** controller.socket.timeout.ms's default, for profiles without the key. */
+const CONTROLLER_REQUEST_TIMEOUT_US = 30_000_000;
 
 function brokerSettings(cfg: ResolvedConfig): BrokerSettings {
   const ms = (name: string) => msToUs(configNumber(cfg, name));
@@ -203,6 +205,9 @@ function brokerSettings(cfg: ResolvedConfig): BrokerSettings {
     replicaLagUs: ms("replica.lag.time.max.ms"),
     fetchBackoffUs: ms("replica.fetch.backoff.ms"),
     socketTimeoutUs: ms("replica.socket.timeout.ms"),
+    controllerRequestTimeoutUs: hasConfig(cfg, "controller.socket.timeout.ms")
+      ? ms("controller.socket.timeout.ms")
+      : CONTROLLER_REQUEST_TIMEOUT_US,
     fetchMaxBytes: configNumber(cfg, "replica.fetch.max.bytes"),
     fetchWaitMaxMs: configNumber(cfg, "replica.fetch.wait.max.ms"),
     fetchMinBytes: configNumber(cfg, "replica.fetch.min.bytes"),
@@ -595,6 +600,7 @@ export class Broker implements Actor {
   private onDisconnect(peer: string): void {
     this.zk?.onDisconnect(peer);
     this.rm.fetcher.onDisconnect(peer);
+    this.rm.onDisconnect(peer);
     for (const service of this.services) service.onDisconnect(peer);
     if (this.metadataInFlight?.to === peer) {
       this.engine.cancel(this.metadataInFlight.timer);

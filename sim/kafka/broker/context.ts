@@ -18,6 +18,11 @@ export interface BrokerSettings {
   readonly replicaLagUs: number;
   readonly fetchBackoffUs: number;
   readonly socketTimeoutUs: number;
+  /**
+   * The broker-to-controller channel's request timeout (AlterPartition): controller.socket.timeout.ms
+   * where the profile has it, else its old default of 30 s.
+   */
+  readonly controllerRequestTimeoutUs: number;
   readonly fetchMaxBytes: number;
   readonly fetchWaitMaxMs: number;
   readonly fetchMinBytes: number;

@@ -189,7 +189,6 @@ export interface PartitionSnapshot {
   readonly fetchState: string | null;
 }
 
-const ALTER_PARTITION_TIMEOUT_US = 30_000_000;
 const ALTER_PARTITION_RETRY_US = 100_000;
 
 export class ReplicaManager implements FetcherOwner {
@@ -206,7 +205,7 @@ export class ReplicaManager implements FetcherOwner {
   private readonly fetchWatch = new Map<string, Set<number>>();
   private nextDelayedId = 1;
   private readonly alterQueue = new Set<string>();
-  private alterInFlight: { correlationId: number; timer: EventHandle } | undefined;
+  private alterInFlight: { correlationId: number; timer: EventHandle; to: string } | undefined;
   private alterRetry: EventHandle | undefined;
   /** Partitions changed since the last invariant check. */
   private readonly touched = new Set<string>();
@@ -652,10 +651,14 @@ export class ReplicaManager implements FetcherOwner {
     }
     this.alterQueue.clear();
     if (items.length === 0) return;
-    const timer = ctx.timer(ALTER_PARTITION_TIMEOUT_US, "broker.alter-partition.timeout", {
-      correlationId,
-    });
-    this.alterInFlight = { correlationId, timer };
+    const timer = ctx.timer(
+      ctx.settings.controllerRequestTimeoutUs,
+      "broker.alter-partition.timeout",
+      {
+        correlationId,
+      },
+    );
+    this.alterInFlight = { correlationId, timer, to: controller };
     ctx.send(controller, {
       type: "AlterPartitionRequest",
       bytes: HEADER_BYTES + PARTITION_ENTRY_BYTES * items.length,
@@ -685,6 +688,21 @@ export class ReplicaManager implements FetcherOwner {
     if (this.alterInFlight?.correlationId !== correlationId) return;
     this.alterInFlight = undefined;
     this.requeueAlter(correlationId);
+    this.scheduleAlterRetry();
+  }
+
+  /**
+   * The connection to `peer` broke. If the AlterPartition in flight went there, its answer will
+   * never come: as Kafka's broker-to-controller channel does on a disconnect, send the same
+   * proposals again (to whichever node is the controller by then) rather than wait out the
+   * request timeout with the partition's ISR frozen.
+   */
+  onDisconnect(peer: string): void {
+    const inFlight = this.alterInFlight;
+    if (inFlight === undefined || inFlight.to !== peer) return;
+    this.ctx.cancel(inFlight.timer);
+    this.alterInFlight = undefined;
+    this.requeueAlter(inFlight.correlationId);
     this.scheduleAlterRetry();
   }
 
