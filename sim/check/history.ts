@@ -448,6 +448,8 @@ const ROLE_RESET_EVENTS: ReadonlySet<string> = new Set([
 export class TraceHistoryReader {
   private readonly roles = new Map<string, Map<string, ReplicaRole>>();
   private readonly recovering = new Set<string>();
+  /** producerId → transactional id, from the coordinator's and producers' transaction events. */
+  private readonly txnIds = new Map<number, string>();
 
   constructor(private readonly recorder: HistoryRecorder) {}
 
@@ -474,9 +476,35 @@ export class TraceHistoryReader {
         return this.onHw(e);
       case "replica.truncate":
         return this.onTruncate(e);
+      case "txn.state":
+      case "producer.txn":
+        if (typeof e.producerId === "number" && typeof e.transactionalId === "string")
+          this.txnIds.set(e.producerId, e.transactionalId);
+        return;
+      case "txn.marker":
+        return this.onMarker(e);
       default:
         return;
     }
+  }
+
+  /** A leader wrote a COMMIT or ABORT marker (a failed write is no marker). */
+  private onMarker(e: TraceEvent): void {
+    if (e.error !== "NONE") return;
+    const producerId = num(e, "producerId");
+    // A marker written for a producer id no coordinator traced (a test's scripted client) still
+    // ends that producer's transaction: it is named by its producer id.
+    const transactionalId = this.txnIds.get(producerId) ?? `producer-id-${producerId}`;
+    this.recorder.txnMarker({
+      transactionalId,
+      producerId,
+      epoch: num(e, "producerEpoch"),
+      topic: str(e, "topic"),
+      partition: num(e, "partition"),
+      offset: num(e, "offset"),
+      commit: str(e, "result") === "COMMIT",
+      atUs: e.t,
+    });
   }
 
   private noteMetadata(e: TraceEvent): void {

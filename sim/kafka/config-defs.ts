@@ -1124,6 +1124,28 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
     },
   ),
   b(
+    "transaction.remove.expired.transaction.cleanup.interval.ms",
+    "int",
+    3600000,
+    "low",
+    "How often the coordinator removes transactional ids past transactional.id.expiration.ms.",
+    {
+      validator: atLeast(1),
+      since: "0.11",
+    },
+  ),
+  b(
+    "transaction.state.log.load.buffer.size",
+    "int",
+    5242880,
+    "low",
+    "Bytes read at a time while a coordinator loads a __transaction_state partition.",
+    {
+      validator: atLeast(1),
+      since: "0.11",
+    },
+  ),
+  b(
     "transaction.partition.verification.enable",
     "boolean",
     true,

@@ -8,6 +8,16 @@
  * metadata and assignment travel as structured data instead of the ConsumerProtocol bytes (their
  * modeled size is still counted in `bytes`).
  */
+import type {
+  AddOffsetsToTxnRequest,
+  AddOffsetsToTxnResponse,
+  AddPartitionsToTxnRequest,
+  AddPartitionsToTxnResponse,
+  EndTxnRequest,
+  EndTxnResponse,
+  TxnOffsetCommitRequest,
+  TxnOffsetCommitResponse,
+} from "./protocol-txn.ts";
 import type { KafkaError } from "./types.ts";
 
 // ---------------------------------------------------------------- FindCoordinator
@@ -315,7 +325,11 @@ export type CoordinatorRequest =
   | OffsetFetchRequest
   | InitProducerIdRequest
   | ConsumerGroupHeartbeatRequest
-  | DeleteGroupsRequest;
+  | DeleteGroupsRequest
+  | AddPartitionsToTxnRequest
+  | AddOffsetsToTxnRequest
+  | EndTxnRequest
+  | TxnOffsetCommitRequest;
 
 export type CoordinatorResponse =
   | FindCoordinatorResponse
@@ -327,6 +341,10 @@ export type CoordinatorResponse =
   | OffsetFetchResponse
   | InitProducerIdResponse
   | ConsumerGroupHeartbeatResponse
-  | DeleteGroupsResponse;
+  | DeleteGroupsResponse
+  | AddPartitionsToTxnResponse
+  | AddOffsetsToTxnResponse
+  | EndTxnResponse
+  | TxnOffsetCommitResponse;
 
 export type ClientCoordinationMessage = CoordinatorRequest | CoordinatorResponse;

@@ -109,6 +109,14 @@ export type FetchPartitionResponse = {
   /** The leader's current epoch, so a fetcher can detect a newer one. */
   readonly currentLeaderEpoch: number;
   readonly batches: readonly RecordBatch[];
+  /**
+   * read_committed fetches only (Kafka sends null otherwise): the aborted transactions whose data
+   * overlaps the returned batches, for the consumer to drop (reference §5).
+   */
+  readonly abortedTransactions?: readonly {
+    readonly producerId: number;
+    readonly firstOffset: number;
+  }[];
 };
 
 export type FetchResponse = {

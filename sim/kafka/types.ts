@@ -34,6 +34,11 @@ export interface RecordBatch {
   readonly baseSequence: number;
   readonly isTransactional: boolean;
   readonly isControl: boolean;
+  /**
+   * Set on control batches only: the type of its one control record, an end-transaction marker
+   * (Kafka's ControlRecordType ABORT = 0, COMMIT = 1, the record's key). Reference §5.
+   */
+  readonly controlType?: "ABORT" | "COMMIT";
   /** Which send produced the batch: `${client}:${sendSeq}` ids, for the history and checkers. */
   readonly origin?: string;
   /**
@@ -113,6 +118,9 @@ export type KafkaError =
   | "CONCURRENT_TRANSACTIONS"
   | "PRODUCER_FENCED"
   | "TRANSACTIONAL_ID_AUTHORIZATION_FAILED"
+  | "INVALID_PRODUCER_ID_MAPPING"
+  | "INVALID_TRANSACTION_TIMEOUT"
+  | "INVALID_REQUEST"
   | "UNKNOWN_SERVER_ERROR";
 
 /** Errors a producer retries (Errors.java marks these RetriableException). */

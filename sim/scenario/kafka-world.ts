@@ -624,6 +624,7 @@ function producerWorkload(w: WorkloadSpec, durationUs: number): ProducerWorkload
     startAtUs: w.fromUs,
     stopAtUs: w.untilUs ?? durationUs,
     ...(w.count === null ? {} : { count: w.count }),
+    ...(w.transaction === undefined ? {} : { transaction: w.transaction }),
   };
 }
 

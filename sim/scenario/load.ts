@@ -222,6 +222,14 @@ export interface WorkloadSpec {
   /** At most one of untilUs and count is set; neither means until the end of the run. */
   untilUs: number | null;
   count: number | null;
+  /** Transactions of `records` records each (a producer with a transactional.id); absent: none. */
+  transaction?: TransactionSpec;
+}
+
+export interface TransactionSpec {
+  records: number;
+  /** How each transaction ends; open: the first one never does (S17's hanging transaction). */
+  end: "commit" | "abort" | "open";
 }
 
 export interface ProducerSpec {
@@ -1821,16 +1829,10 @@ class Normalizer {
     const payloads = raw.payloads ?? this.raw.payloads ?? false;
     const config = this.clientConfig(raw.type, raw.config, [...segments, "config"]);
     if (raw.type === "producer") {
-      return {
-        type: "producer",
-        id: raw.id,
-        config,
-        workload:
-          raw.workload === undefined
-            ? null
-            : this.workload(raw.workload, [...segments, "workload"]),
-        payloads,
-      };
+      const workload =
+        raw.workload === undefined ? null : this.workload(raw.workload, [...segments, "workload"]);
+      this.checkTransactional(config, workload, segments);
+      return { type: "producer", id: raw.id, config, workload, payloads };
     }
     return {
       type: "consumer",
@@ -1867,7 +1869,41 @@ class Normalizer {
       fromUs,
       untilUs,
       count: raw.count ?? null,
+      ...(raw.transaction === undefined
+        ? {}
+        : {
+            transaction: { records: raw.transaction.records, end: raw.transaction.end ?? "commit" },
+          }),
     };
+  }
+
+  /**
+   * A transactional workload needs a transactional.id, and a producer with a transactional.id
+   * needs its workload in transactions (KafkaProducer refuses a send outside one).
+   */
+  private checkTransactional(
+    config: ConfigMap,
+    workload: WorkloadSpec | null,
+    segments: Segs,
+  ): void {
+    const id = config["transactional.id"];
+    const hasId = id !== undefined && id !== null && String(id) !== "";
+    if (workload?.transaction !== undefined && !hasId) {
+      this.report(
+        [...segments, "workload", "transaction"],
+        "a transactional workload needs a producer with a transactional.id",
+        "add `transactional.id: tx-1` (any stable id) to this producer's config",
+        "key",
+      );
+    }
+    if (hasId && workload !== null && workload.transaction === undefined) {
+      this.report(
+        [...segments, "config", "transactional.id"],
+        "a producer with a transactional.id can only send inside transactions, and its workload has none",
+        "add `transaction: { records: 10, end: commit }` to this producer's workload, or remove transactional.id",
+        "key",
+      );
+    }
   }
 
   private keys(raw: RawWorkload["keys"], segments: Segs): KeySpec {

@@ -38,6 +38,8 @@ export const CRASH_MODES = ["process", "power"] as const;
 export const TRANSFER_MODES = ["sendfile", "copy", "tls"] as const;
 export const READ_PATTERNS = ["sequential", "random"] as const;
 export const ARRIVALS = ["fixed", "poisson"] as const;
+/** How each transaction of a transactional workload ends (open: never, reference S17). */
+export const TRANSACTION_ENDS = ["commit", "abort", "open"] as const;
 export const ELECTION_TYPES = ["preferred", "unclean"] as const;
 export const GROUP_STATES = [
   "Empty",
@@ -331,6 +333,19 @@ const TopicSpec = Obj(
   "A topic.",
 );
 
+const Transaction = Obj(
+  {
+    records: Count("Records in each transaction."),
+    end: Opt(
+      StringEnum(
+        TRANSACTION_ENDS,
+        "commit (default) | abort | open: the first transaction is never ended (a hanging transaction).",
+      ),
+    ),
+  },
+  "Send the records in transactions of `records` records each (the producer needs a transactional.id).",
+);
+
 const Workload = Obj(
   {
     topic: TopicName("The topic to write to."),
@@ -353,6 +368,7 @@ const Workload = Obj(
     from: Opt(Duration("When the workload starts (default: start of the run).")),
     until: Opt(Duration("When the workload stops (or give `count`).")),
     count: Opt(Count("How many records to send (or give `until`).")),
+    transaction: Opt(Transaction),
   },
   "A producer's workload.",
 );

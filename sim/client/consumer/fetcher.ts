@@ -13,16 +13,20 @@
  * - the buffer hands out at most max.poll.records records per poll, from the oldest fetched
  *   partition on, resuming inside a batch where the last poll stopped; a buffered fetch whose
  *   offset no longer matches the position (a seek, a reset) is dropped;
+ * - isolation.level (reference §5): control batches (transaction markers) never reach the
+ *   application under either level, the position moves past them; under read_committed the
+ *   broker stops at the LSO and lists the aborted transactions in range, and the batches of those
+ *   transactions are skipped the same way (txn-consume.ts, Kafka's CompletedFetch);
  * - errors: NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH,
  *   UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE and KAFKA_STORAGE_ERROR ask for new metadata;
  *   OFFSET_OUT_OF_RANGE for the current position asks for auto.offset.reset.
  *
  * Simplifies: fetch sessions (KIP-227) are always full; partitions are listed by topic and
- * partition number (Kafka rotates them for fairness under fetch.max.bytes); control batches are
- * skipped; no read_committed filtering of aborted records (the model has no aborts yet).
+ * partition number (Kafka rotates them for fairness under fetch.max.bytes).
  * Faults: none here; the actor sees timeouts and disconnects.
  */
 import { assert } from "../../engine/assert.ts";
+import { consumeFetchedBatches } from "../../kafka/log/txn-consume.ts";
 import {
   type FetchPartition,
   type FetchPartitionResponse,
@@ -119,6 +123,8 @@ interface CompletedFetch {
   batchIndex: number;
   /** The next offset to hand out (starts at the fetch offset). */
   cursor: number;
+  /** Batches of aborted transactions (read_committed): skipped like control batches. */
+  readonly skip: ReadonlySet<RecordBatch> | undefined;
 }
 
 /** The batches fetched and not yet returned, in arrival order (Kafka's completedFetches). */
@@ -127,8 +133,22 @@ export class FetchBuffer {
   private readonly keys = new Set<string>();
 
   /** Buffers a partition's answer to a fetch at `fetchOffset` (only non-empty ones). */
-  add(fetchOffset: number, data: FetchPartitionResponse): void {
+  add(
+    fetchOffset: number,
+    data: FetchPartitionResponse,
+    isolation: "read_uncommitted" | "read_committed" = "read_uncommitted",
+  ): void {
     if (data.batches.length === 0) return;
+    let skip: ReadonlySet<RecordBatch> | undefined;
+    if (isolation === "read_committed") {
+      const consumed = consumeFetchedBatches(
+        data.batches,
+        data.abortedTransactions,
+        isolation,
+        fetchOffset,
+      );
+      if (consumed.abortedBatches.length > 0) skip = new Set(consumed.abortedBatches);
+    }
     const key = tpKey(data.topic, data.partition);
     assert(!this.keys.has(key), () => `two buffered fetches for ${key}`);
     this.keys.add(key);
@@ -138,6 +158,7 @@ export class FetchBuffer {
       batches: data.batches,
       batchIndex: 0,
       cursor: fetchOffset,
+      skip,
     });
   }
 
@@ -215,7 +236,7 @@ function takeRecords(f: CompletedFetch, limit: number): DeliveredSlice | undefin
   while (count < limit && f.batchIndex < f.batches.length) {
     const b = f.batches[f.batchIndex]!;
     const end = b.baseOffset + b.count;
-    if (end <= f.cursor || b.isControl) {
+    if (end <= f.cursor || b.isControl || f.skip?.has(b) === true) {
       f.cursor = Math.max(f.cursor, end);
       f.batchIndex++;
       continue;
@@ -243,7 +264,8 @@ function takeRecords(f: CompletedFetch, limit: number): DeliveredSlice | undefin
     f.cursor = next;
     if (next >= end) f.batchIndex++;
   }
-  // Only skipped offsets (control batches, compacted gaps): the position still moves past them.
+  // Only skipped offsets (control batches, aborted batches, compacted gaps): the position still
+  // moves past them.
   if (count === 0 && f.cursor === startCursor) return undefined;
   if (count === 0) first = f.cursor;
   return {

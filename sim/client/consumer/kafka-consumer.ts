@@ -1449,8 +1449,15 @@ export class KafkaConsumer implements Actor {
       if (data.error === "NONE") {
         p.highWatermark = data.highWatermark;
         p.logStartOffset = data.logStartOffset;
-        this.metrics.lag(Math.max(0, data.highWatermark - p.offset));
-        if (!this.buffer.has(data.topic, data.partition)) this.buffer.add(asked.fetchOffset, data);
+        // Kafka's records-lag is against the LSO under read_committed.
+        const end =
+          this.settings.isolationLevel === "read_committed" && data.lastStableOffset >= 0
+            ? data.lastStableOffset
+            : data.highWatermark;
+        this.metrics.lag(Math.max(0, end - p.offset));
+        if (!this.buffer.has(data.topic, data.partition)) {
+          this.buffer.add(asked.fetchOffset, data, this.settings.isolationLevel);
+        }
       } else if (data.error === "OFFSET_OUT_OF_RANGE") {
         this.emit("consumer.fetch-error", {
           topic: data.topic,

@@ -104,6 +104,8 @@ export function consumerSettings(
     groupProtocol === "classic" || groupProtocol === "consumer",
     () => `group.protocol ${groupProtocol} is not classic or consumer`,
   );
+  // config-defs.ts validates the value (oneOf read_committed, read_uncommitted).
+  const isolationLevel = (text("isolation.level") ?? "read_uncommitted").toLowerCase();
   check(
     groupProtocol === "classic" || profile.consumerProtocolAvailable,
     () => `group.protocol=consumer needs Kafka 3.7 (KIP-848), not ${version}`,
@@ -123,9 +125,7 @@ export function consumerSettings(
     enableAutoCommit: configBoolean(cfg, "enable.auto.commit"),
     autoCommitIntervalMs: configNumber(cfg, "auto.commit.interval.ms"),
     autoOffsetReset: configString(cfg, "auto.offset.reset") as OffsetResetPolicy,
-    isolationLevel: (text("isolation.level") ?? "read_uncommitted") as
-      | "read_uncommitted"
-      | "read_committed",
+    isolationLevel: isolationLevel as "read_uncommitted" | "read_committed",
     fetchMinBytes: configNumber(cfg, "fetch.min.bytes"),
     fetchMaxBytes: configNumber(cfg, "fetch.max.bytes"),
     fetchMaxWaitMs: configNumber(cfg, "fetch.max.wait.ms"),

@@ -18,7 +18,13 @@
  *   compression (compression.ts);
  * - delivery.timeout.ms: a batch still queued at its deadline expires there; a batch in flight
  *   times out with its request (the request timer never runs past the deadline);
- * - an optional workload (workload.ts): records at a fixed rate with a key distribution.
+ * - an optional workload (workload.ts): records at a fixed rate with a key distribution;
+ * - transactions (transaction-manager.ts): with a transactional.id, initTransactions /
+ *   beginTransaction / sendOffsetsToTransaction / commitTransaction / abortTransaction; batches
+ *   carry the transactional flag and wait until their partition is in the transaction; a
+ *   transactional workload groups its records into transactions (begin, N records, end) and
+ *   waits while a transaction is initialising or ending (one application thread);
+ *   ProducerFencedException stops the workload (the producer must be closed).
  *
  * History: one send per batch, its `sendId` = `${client}:${n}` = the batch's origin in the log
  * (the unit the checkers judge, as the synthetic producer's); per record, `outcome(recordId)` and
@@ -26,8 +32,9 @@
  * index). Records that never reached a batch (too large, blocked past max.block.ms) are not in
  * the history; they fail through `outcome()` and the trace (`producer.record-failed`).
  *
- * Simplifies: no interceptors, serializers (keys and values are strings, UTF-8), headers or
- * transactions; close() and flush() are immediate requests, not blocking calls; a restarted
+ * Simplifies: no interceptors, serializers (keys and values are strings, UTF-8) or headers;
+ * the transactional calls return at once (results in the trace and `transactionState()`);
+ * close() and flush() are immediate requests, not blocking calls; a restarted
  * producer process starts over with empty queues, a new producer id, and send ids that continue
  * (they stay unique in the history).
  *
@@ -67,6 +74,13 @@ import { ProducerMetadata } from "./metadata.ts";
 import { ProducerMetrics, type ProducerMetricsSnapshot } from "./metrics.ts";
 import { type ProducerSettings, resolveProducerSettings } from "./producer-config.ts";
 import { Sender, type SenderHost } from "./sender.ts";
+import {
+  type TransactionHost,
+  TransactionManager,
+  type TransactionState,
+  type TxnClientResponse,
+  type TxnOffsets,
+} from "./transaction-manager.ts";
 import {
   checkWorkload,
   type ProducerWorkload,
@@ -114,6 +128,8 @@ export interface KafkaProducerSendRecord {
   readonly keys?: ReadonlyArray<string | null>;
   readonly count: number;
   readonly sentAtUs: number;
+  /** A transactional producer's batch (the checkers require it only once committed). */
+  readonly transactional?: { readonly transactionalId: string };
 }
 
 /** The final word on a send (sim/check's SendOutcome). */
@@ -182,7 +198,7 @@ type ProducerEvent =
   | SimEvent<"process.start", ProcessStart>
   | SimEvent<
       "net.message",
-      NetDelivery<ProduceResponse | MetadataResponse | InitProducerIdResponse>
+      NetDelivery<ProduceResponse | MetadataResponse | InitProducerIdResponse | TxnClientResponse>
     >
   | SimEvent<"net.disconnect", NetDisconnect>
   | SimEvent<"producer.wake", null>
@@ -190,6 +206,8 @@ type ProducerEvent =
   | SimEvent<"producer.request-timeout", number>
   | SimEvent<"producer.metadata-timeout", number>
   | SimEvent<"producer.init-timeout", number>
+  | SimEvent<"producer.txn-timeout", number>
+  | SimEvent<"producer.txn-abort", null>
   | SimEvent<"producer.workload", number>;
 
 /** Bound on sender loops per run (each sends at least one request). */
@@ -211,6 +229,16 @@ export class KafkaProducer implements Actor {
   private metadata!: ProducerMetadata;
   private producerMetrics!: ProducerMetrics;
   private idempotence: IdempotenceState | undefined;
+  private txn: TransactionManager | undefined;
+  /** Records of the transactional workload in the open transaction. */
+  private txnRecords = 0;
+  /**
+   * The workload's `end: abort`: the application flushed its records and aborts once they are
+   * all written (so the log holds the aborted records, as in a class demo of read_committed).
+   */
+  private abortWhenFlushed = false;
+  /** A workload record that waits for the transaction manager (initialising, ending). */
+  private deferredTick: number | undefined;
   private running = false;
   /** stop() was called: no more workload records, even after a restart. */
   private workloadStopped = false;
@@ -284,6 +312,7 @@ export class KafkaProducer implements Actor {
       lingerMs: s["linger.ms"],
       batchSize: s["batch.size"],
       partitioner: profile.partitioner,
+      ...(s["transactional.id"] === null ? {} : { transactionalId: s["transactional.id"] }),
       notes: s.notes.join(" "),
     });
   }
@@ -330,6 +359,14 @@ export class KafkaProducer implements Actor {
       );
       return recordId;
     }
+    if (this.txn !== undefined) {
+      try {
+        this.txn.checkSendAllowed();
+      } catch (err) {
+        this.failRecord(recordId, record, (err as Error).message);
+        return recordId;
+      }
+    }
     this.metadata.add(record.topic);
     this.waiting.push({
       recordId,
@@ -357,6 +394,11 @@ export class KafkaProducer implements Actor {
     if (this.workloadStopped) return;
     this.workloadStopped = true;
     this.emit("producer.stop", { client: this.id });
+    // Sender.run on close: an incomplete transaction is aborted ("Aborting incomplete transaction").
+    const t = this.txn;
+    if (t !== undefined && (t.state === "IN_TRANSACTION" || t.state === "ABORTABLE_ERROR")) {
+      t.abortTransaction();
+    }
     this.flush();
   }
 
@@ -394,6 +436,53 @@ export class KafkaProducer implements Actor {
     };
   }
 
+  // ---------------------------------------------------------------- transactions
+
+  /** The transaction manager's state, or undefined for a producer without transactional.id. */
+  transactionState(): TransactionState | undefined {
+    return this.txn?.state;
+  }
+
+  /** The transaction manager (tests and the viz), or undefined. */
+  transactionManager(): TransactionManager | undefined {
+    return this.txn;
+  }
+
+  /** KafkaProducer.initTransactions (throws TransactionError as Kafka would). */
+  initTransactions(): void {
+    this.requireTxn().initTransactions();
+    if (this.running) this.run();
+  }
+
+  beginTransaction(): void {
+    this.requireTxn().beginTransaction();
+  }
+
+  sendOffsetsToTransaction(offsets: TxnOffsets): void {
+    this.requireTxn().sendOffsetsToTransaction(offsets);
+    if (this.running) this.run();
+  }
+
+  commitTransaction(): void {
+    this.requireTxn().commitTransaction();
+    if (this.running) this.run();
+  }
+
+  abortTransaction(): void {
+    this.requireTxn().abortTransaction();
+    if (this.running) this.run();
+  }
+
+  private requireTxn(): TransactionManager {
+    const t = this.txn;
+    if (t === undefined) {
+      throw new Error(
+        "IllegalStateException: Transactional method invoked on a non-transactional producer.",
+      );
+    }
+    return t;
+  }
+
   handle(event: SimEvent): void {
     const e = event as ProducerEvent;
     switch (e.kind) {
@@ -405,6 +494,7 @@ export class KafkaProducer implements Actor {
         const from = Number(e.payload.from);
         if (m.type === "ProduceResponse") this.sender.onResponse(from, m);
         else if (m.type === "MetadataResponse") this.onMetadataResponse(from, m);
+        else if (this.txn !== undefined) this.txn.onResponse(from, m);
         else if (m.type === "InitProducerIdResponse") this.onInitResponse(from, m);
         break;
       }
@@ -425,6 +515,13 @@ export class KafkaProducer implements Actor {
         break;
       case "producer.init-timeout":
         if (this.initInFlight?.correlationId === e.payload) this.initFailed();
+        break;
+      case "producer.txn-timeout":
+        this.txn?.onTimer(e.payload);
+        break;
+      case "producer.txn-abort":
+        // The workload's application thread catches the abortable error and aborts.
+        if (this.txn?.state === "ABORTABLE_ERROR") this.txn.abortTransaction();
         break;
       case "producer.workload":
         this.workloadTick(e.payload);
@@ -453,6 +550,22 @@ export class KafkaProducer implements Actor {
       retryBackoffMs: s["retry.backoff.ms"],
     });
     this.idempotence = s.idempotence ? new IdempotenceState() : undefined;
+    const transactionalId = s["transactional.id"];
+    this.txn =
+      transactionalId === null
+        ? undefined
+        : new TransactionManager(this.transactionHost(), {
+            transactionalId,
+            transactionTimeoutMs: s["transaction.timeout.ms"],
+            requestTimeoutMs: s["request.timeout.ms"],
+            retryBackoffMs: s["retry.backoff.ms"],
+          });
+    assert(
+      this.txn === undefined || this.idempotence !== undefined,
+      "transactions need idempotence",
+    );
+    this.txnRecords = 0;
+    this.deferredTick = undefined;
     this.metadata = new ProducerMetadata(this.options.bootstrap, s["metadata.max.age.ms"] * 1000);
     this.producerMetrics = new ProducerMetrics(this.engine.now);
     this.sender = new Sender(
@@ -487,11 +600,39 @@ export class KafkaProducer implements Actor {
     this.producerMetrics.begin(this.engine.now);
     this.emit("producer.start", { client: this.id, restart: after !== undefined });
     const w = this.options.workload;
+    if (w?.transaction !== undefined && this.txn !== undefined) this.txn.initTransactions();
     if (w !== undefined) {
       // A restarted process starts the workload again from now, numbering on.
       const first = after === undefined ? 0 : this.firstWorkloadIndexAfter(w, this.engine.now);
       this.scheduleWorkload(w, first);
     }
+  }
+
+  private transactionHost(): TransactionHost {
+    return {
+      clientId: this.id,
+      now: () => this.engine.now,
+      anyBroker: () => this.metadata.nextNode(),
+      send: (broker, message) => this.network.send(this.id, String(broker), message),
+      nextCorrelationId: () => this.nextCorrelation++,
+      timer: (atUs, id) => this.engine.scheduleAt(atUs, this.id, "producer.txn-timeout", id),
+      cancel: (handle) => this.engine.cancel(handle),
+      emit: (type, fields) => this.emit(type, fields),
+      setProducerId: (producerId, producerEpoch) => {
+        const idem = this.idempotence!;
+        idem.setProducerId(producerId, producerEpoch);
+        idem.epochBumpRequired = false;
+        idem.resequence(this.accumulator.queued());
+      },
+      epochBumpRequired: () => this.idempotence?.epochBumpRequired ?? false,
+      flushed: () =>
+        this.waiting.length === 0 &&
+        this.accumulator.queuedBatches() === 0 &&
+        this.sender.outstanding === 0,
+      flush: () => this.accumulator.setFlushing(true),
+      failUndrained: (error) => this.failUndrained(error),
+      onStateChange: (state) => this.onTransactionState(state),
+    };
   }
 
   private senderHost(): SenderHost {
@@ -523,7 +664,25 @@ export class KafkaProducer implements Actor {
     this.maybeRequestMetadata(now);
     this.processWaiting(now);
     this.sendReady(now);
+    this.maybeAbortFlushed();
     this.scheduleWake(now);
+  }
+
+  private maybeAbortFlushed(): void {
+    const t = this.txn;
+    if (!this.abortWhenFlushed || t === undefined) return;
+    if (t.state !== "IN_TRANSACTION") {
+      // Fenced or failed meanwhile: the workload's own error handling takes over.
+      this.abortWhenFlushed = false;
+      return;
+    }
+    const flushed =
+      this.waiting.length === 0 &&
+      this.accumulator.queuedBatches() === 0 &&
+      this.sender.outstanding === 0;
+    if (!flushed) return;
+    this.abortWhenFlushed = false;
+    t.abortTransaction();
   }
 
   private deadlineOf = (batch: ProducerBatch): number =>
@@ -556,7 +715,14 @@ export class KafkaProducer implements Actor {
       this.updateLoadStats();
     }
     const idem = this.idempotence;
-    const mayDrain = idem === undefined ? () => true : (b: ProducerBatch) => idem.mayDrain(b);
+    const txn = this.txn;
+    const mayDrain =
+      idem === undefined
+        ? () => true
+        : txn === undefined
+          ? (b: ProducerBatch) => idem.mayDrain(b)
+          : (b: ProducerBatch) =>
+              txn.isSendToPartitionAllowed(b.topic, b.partition) && idem.mayDrain(b);
     const codec = this.settings["compression.type"];
     const wireBytesOf = (b: ProducerBatch) =>
       RECORD_BATCH_OVERHEAD_BYTES + compressRecords(codec, b.recordBytes).bytes;
@@ -605,9 +771,15 @@ export class KafkaProducer implements Actor {
           : Math.max(this.metadata.nextRefreshUs(), this.metadataRetryAtUs),
       );
     }
-    if (this.idempotence !== undefined && !this.idempotence.hasProducerId && !this.initInFlight) {
+    if (
+      this.txn === undefined &&
+      this.idempotence !== undefined &&
+      !this.idempotence.hasProducerId &&
+      !this.initInFlight
+    ) {
       consider(this.initRetryAtUs);
     }
+    consider(this.txn?.nextWakeUs());
     const head = this.waiting[0];
     if (head !== undefined) consider(head.sinceUs + this.settings["max.block.ms"] * 1000);
     if (next === undefined) return;
@@ -698,6 +870,7 @@ export class KafkaProducer implements Actor {
     const partition = w.partition;
     const value = w.record.value ?? null;
     const key = w.record.key ?? null;
+    this.txn?.maybeAddPartition(topic, partition);
     const { batch, created } = this.accumulator.append(
       topic,
       partition,
@@ -808,13 +981,23 @@ export class KafkaProducer implements Actor {
       ...(anyKey && !same ? { keys } : {}),
       count: batch.records.length,
       sentAtUs: this.engine.now,
+      ...(this.txn === undefined
+        ? {}
+        : { transactional: { transactionalId: this.txn.transactionalId } }),
     });
   }
 
   private settle(
     batch: ProducerBatch,
     outcome: "acked" | "failed" | "unknown",
-    detail: { offset?: number; error?: KafkaError; by?: number; expired?: boolean },
+    detail: {
+      offset?: number;
+      error?: KafkaError;
+      by?: number;
+      expired?: boolean;
+      /** The records' exception text when it is not the broker's error (an aborted transaction). */
+      message?: string;
+    },
   ): void {
     const now = this.engine.now;
     this.accumulator.release(batch);
@@ -837,12 +1020,17 @@ export class KafkaProducer implements Actor {
               // Sender.failBatch: an expired batch fails with a TimeoutException whatever the
               // broker said before ("Expiring N record(s) for tp: ... since batch creation").
               error:
-                detail.expired === true || detail.error === undefined
-                  ? "TimeoutException: delivery.timeout.ms expired"
-                  : detail.error,
+                detail.message !== undefined
+                  ? detail.message
+                  : detail.expired === true || detail.error === undefined
+                    ? "TimeoutException: delivery.timeout.ms expired"
+                    : detail.error,
             }),
         atUs: now,
       });
+    }
+    if (outcome !== "acked" && this.txn !== undefined) {
+      this.txn.onBatchFailed(detail.message ?? detail.error ?? "TimeoutException");
     }
     if (!batch.recorded) return; // never reached the network: not in the history
     this.options.history?.outcome({
@@ -859,6 +1047,11 @@ export class KafkaProducer implements Actor {
   // ---------------------------------------------------------------- producer id
 
   private maybeInitOrBump(now: number): void {
+    if (this.txn !== undefined) {
+      // A transactional producer gets its id and epochs from its transaction coordinator.
+      this.txn.poll(now);
+      return;
+    }
     const idem = this.idempotence;
     if (idem === undefined) return;
     if (idem.canBumpNow(this.sender.outstanding)) {
@@ -999,6 +1192,121 @@ export class KafkaProducer implements Actor {
     if (this.running) this.run();
   }
 
+  // ---------------------------------------------------------------- transactions (internals)
+
+  /**
+   * Sender.maybeAbortBatches / abortUndrainedBatches: every batch not yet on the wire, and every
+   * record still waiting for metadata or memory, fails with `error`.
+   */
+  private failUndrained(error: string): void {
+    const now = this.engine.now;
+    for (const w of this.waiting.splice(0)) this.failRecord(w.recordId, w.record, error);
+    this.accumulator.setExhausted(false);
+    for (const batch of this.accumulator.takeExpired(now, () => Number.NEGATIVE_INFINITY)) {
+      this.idempotence?.onFailed(batch);
+      this.emit("producer.error", {
+        client: this.id,
+        topic: batch.topic,
+        partition: batch.partition,
+        sendId: batch.sendId,
+        error,
+        outcome: batch.recorded ? (batch.ambiguous ? "unknown" : "failed") : "aborted",
+      });
+      this.settle(batch, batch.ambiguous ? "unknown" : "failed", {
+        ...(batch.lastError === undefined ? {} : { error: batch.lastError }),
+        message: error,
+      });
+    }
+  }
+
+  /** The transaction manager moved: a workload record waiting for it may go on. */
+  private onTransactionState(state: TransactionState): void {
+    if (state === "FATAL_ERROR") this.emit("producer.fenced", { client: this.id, state });
+    const w = this.options.workload;
+    if (w?.transaction === undefined) return;
+    if (state === "ABORTABLE_ERROR") {
+      // Not from inside the sender loop that reported the failure: as the next step.
+      this.engine.schedule(0, this.id, "producer.txn-abort", null);
+      return;
+    }
+    const k = this.deferredTick;
+    if (state !== "READY" || k === undefined) return;
+    this.deferredTick = undefined;
+    // After the current handler: the manager finishes its own bookkeeping first.
+    this.engine.schedule(0, this.id, "producer.workload", k);
+  }
+
+  /**
+   * The transactional workload's application thread before record k: begin a transaction when
+   * none is open, abort one that failed, wait while one initialises or ends. True: send it now.
+   */
+  private transactionalStep(k: number): boolean {
+    const t = this.txn!;
+    switch (t.state) {
+      case "READY":
+        t.beginTransaction();
+        this.txnRecords = 0;
+        return true;
+      case "IN_TRANSACTION":
+        if (!this.abortWhenFlushed) return true;
+        this.deferredTick = k;
+        return false;
+      case "ABORTABLE_ERROR":
+        // The application catches the error and aborts (KafkaProducer's documented loop).
+        t.abortTransaction();
+        this.deferredTick = k;
+        return false;
+      case "FATAL_ERROR":
+        // ProducerFencedException: the producer must be closed; this process sends no more.
+        return false;
+      case "UNINITIALIZED":
+      case "INITIALIZING":
+      case "COMMITTING_TRANSACTION":
+      case "ABORTING_TRANSACTION":
+        this.deferredTick = k;
+        return false;
+    }
+  }
+
+  /** After a workload record: end the transaction once it holds its records. */
+  private afterTransactionalRecord(w: ProducerWorkload): boolean {
+    const spec = w.transaction!;
+    const t = this.txn!;
+    this.txnRecords++;
+    if (this.txnRecords < spec.records || t.state !== "IN_TRANSACTION") return true;
+    if (spec.end === "open") {
+      this.emit("producer.txn", {
+        client: this.id,
+        step: "left-open",
+        transactionalId: t.transactionalId,
+        records: this.txnRecords,
+      });
+      return false; // never ended: the workload sends nothing more
+    }
+    this.endTransaction(spec.end);
+    return true;
+  }
+
+  private endTransaction(end: "commit" | "abort"): void {
+    const t = this.txn!;
+    this.txnRecords = 0;
+    if (end === "commit") {
+      t.commitTransaction();
+      return;
+    }
+    // flush(), then abortTransaction() once every record is written.
+    this.abortWhenFlushed = true;
+    this.accumulator.setFlushing(true);
+    this.maybeAbortFlushed();
+  }
+
+  /** The workload ran out: a partly filled transaction ends as the others do. */
+  private endPartialTransaction(w: ProducerWorkload): void {
+    const spec = w.transaction;
+    if (spec === undefined || this.txn?.state !== "IN_TRANSACTION" || spec.end === "open") return;
+    if (this.txnRecords > 0) this.endTransaction(spec.end);
+  }
+
   // ---------------------------------------------------------------- workload
 
   private firstWorkloadIndexAfter(w: ProducerWorkload, nowUs: number): number {
@@ -1009,14 +1317,14 @@ export class KafkaProducer implements Actor {
 
   private scheduleWorkload(w: ProducerWorkload, k: number): void {
     if (this.workloadStopped) return;
-    if (w.count !== undefined && k >= w.count) return;
+    if (w.count !== undefined && k >= w.count) return this.endPartialTransaction(w);
     let atUs: number;
     if (w.arrival === "poisson") {
       // The first record comes at the start; each later one an exponential gap after the last.
       const start = Math.max(w.startAtUs ?? 0, this.engine.now);
       atUs = k === 0 ? start : this.engine.now + poissonGapUs(w, this.workloadRng);
     } else atUs = Math.max(workloadTimeUs(w, k), this.engine.now);
-    if (w.stopAtUs !== undefined && atUs >= w.stopAtUs) return;
+    if (w.stopAtUs !== undefined && atUs >= w.stopAtUs) return this.endPartialTransaction(w);
     this.engine.scheduleAt(atUs, this.id, "producer.workload", k);
   }
 
@@ -1024,6 +1332,8 @@ export class KafkaProducer implements Actor {
     const w = this.options.workload;
     assert(w !== undefined, "a workload tick without a workload");
     if (this.workloadStopped) return;
+    const transactional = w.transaction !== undefined && this.txn !== undefined;
+    if (transactional && !this.transactionalStep(k)) return;
     const key = workloadKey(w, k, this.workloadRng);
     this.send({
       topic: w.topic,
@@ -1031,6 +1341,7 @@ export class KafkaProducer implements Actor {
       // Readable values name the producer and the record: `producer-1:0`, `producer-1:1`, ...
       ...(this.keepPayloads ? { value: `${this.id}:${k}` } : { valueBytes: w.valueBytes }),
     });
+    if (transactional && !this.afterTransactionalRecord(w)) return;
     this.scheduleWorkload(w, k + 1);
   }
 }

@@ -15,7 +15,10 @@
  *   default, a conflict turns idempotence off silently (Kafka logs it at INFO/WARN);
  * - `delivery.timeout.ms` < `linger.ms` + `request.timeout.ms`: an error when set explicitly, else
  *   raised silently (KafkaProducer.configureDeliveryTimeout, 2.1+);
- * - `transactional.id` is refused here (the transactional producer is not built yet).
+ * - `transactional.id` (0.11+) turns idempotence on (an unset `enable.idempotence` follows it, in
+ *   every version); when idempotence ends up off anyway (an explicit `false`, or from 3.2 a
+ *   conflict with an unset `enable.idempotence`) Kafka throws "Cannot set a transactional.id
+ *   without also enabling idempotence."; `transaction.timeout.ms` (default 60000) goes with it.
  * Value errors (a negative `batch.size`, an unknown `acks`) come from the config definitions
  * (sim/kafka/config.ts) and are thrown as ConfigException too.
  *
@@ -65,6 +68,10 @@ export interface ProducerSettings {
   readonly "metadata.max.age.ms": number;
   readonly "partitioner.ignore.keys": boolean;
   readonly "partitioner.adaptive.partitioning.enable": boolean;
+  /** The transactional producer's id (null: not transactional). */
+  readonly "transactional.id": string | null;
+  /** What InitProducerId asks the coordinator for (ms). */
+  readonly "transaction.timeout.ms": number;
   /** Why idempotence is off, or other things Kafka would log at INFO/WARN. */
   readonly notes: readonly string[];
 }
@@ -72,6 +79,7 @@ export interface ProducerSettings {
 const RETRIES_MESSAGE = "Must set retries to non-zero when using the idempotent producer.";
 const ACKS_MESSAGE =
   "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.";
+const TRANSACTIONAL_MESSAGE = "Cannot set a transactional.id without also enabling idempotence.";
 const IN_FLIGHT_MESSAGE =
   "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.";
 
@@ -84,15 +92,16 @@ export function resolveProducerSettings(
   overrides: Readonly<Record<string, unknown>> = {},
 ): ProducerSettings {
   const explicit = (name: string) => Object.hasOwn(overrides, name);
-  if (explicit("transactional.id") && overrides["transactional.id"] !== null) {
-    throw new ConfigException("transactional.id is not supported by the simulated producer yet");
-  }
   const cfg = resolveClientConfig("producer", version, overrides);
   for (const issue of cfg.issues) {
     // The idempotence and delivery-timeout rules are applied below with Kafka's own messages.
     if (issue.key === "enable.idempotence" || issue.key === "delivery.timeout.ms") continue;
     if (issue.level === "error") throw new ConfigException(issue.message);
   }
+  const transactionalId = hasConfig(cfg, "transactional.id")
+    ? (configString(cfg, "transactional.id") ?? null)
+    : null;
+  const transactional = transactionalId !== null;
   const notes: string[] = [];
   let acks = parseAcks(String(configString(cfg, "acks")));
   let retries = configNumber(cfg, "retries");
@@ -103,7 +112,8 @@ export function resolveProducerSettings(
     const userSet = explicit("enable.idempotence");
     idempotence = userSet
       ? booleanOverride(overrides["enable.idempotence"])
-      : profile.idempotenceDefault;
+      : profile.idempotenceDefault || transactional;
+    if (transactional && !idempotence) throw new ConfigException(TRANSACTIONAL_MESSAGE);
     if (idempotence && versionAtLeast(version, "3.2")) {
       const conflicts: string[] = [];
       if (retries === 0) {
@@ -123,6 +133,8 @@ export function resolveProducerSettings(
         );
       }
       if (conflicts.length > 0) {
+        // ProducerConfig checks transactional.id after the idempotence rules may turn it off.
+        if (transactional) throw new ConfigException(TRANSACTIONAL_MESSAGE);
         idempotence = false;
         notes.push(...conflicts);
       }
@@ -178,6 +190,10 @@ export function resolveProducerSettings(
     )
       ? configBoolean(cfg, "partitioner.adaptive.partitioning.enable")
       : false,
+    "transactional.id": transactionalId,
+    "transaction.timeout.ms": hasConfig(cfg, "transaction.timeout.ms")
+      ? configNumber(cfg, "transaction.timeout.ms")
+      : 60_000,
     notes,
   };
 }

@@ -26,6 +26,9 @@
  *   NOT_ENOUGH_REPLICAS_AFTER_APPEND, or NOT_LEADER_OR_FOLLOWER after an acks=all append). A batch
  *   enters the history when it first goes on the wire, as the synthetic producer's do.
  *
+ * Transactions: a transactional producer's batches carry the transactional flag (attribute bit
+ * 0x10); which partitions may be drained is the transaction manager's call (the producer's).
+ *
  * Simplifies: no connection setup time or reconnect backoff; a request is "in flight" from the
  * moment it is drained; no MESSAGE_TOO_LARGE batch splitting. Faults it suffers: lost messages
  * (timeouts), disconnects, broker errors, and its host's crash (the producer drops it).
@@ -160,7 +163,12 @@ export class Sender {
       partitions.push({
         topic: batch.topic,
         partition: batch.partition,
-        batch: wireBatch(batch, now, this.keepPayloads),
+        batch: wireBatch(
+          batch,
+          now,
+          this.keepPayloads,
+          (this.settings["transactional.id"] ?? null) !== null,
+        ),
       });
     }
     const request: ProduceRequest = {
@@ -396,6 +404,7 @@ function wireBatch(
   batch: ProducerBatch,
   nowUs: number,
   keepPayloads: boolean,
+  transactional: boolean,
 ): ProducePartitionData["batch"] {
   const keys: Array<string | null> = [];
   const values: Array<string | null> = [];
@@ -413,7 +422,7 @@ function wireBatch(
     producerId: batch.producerId,
     producerEpoch: batch.producerEpoch,
     baseSequence: batch.baseSequence,
-    isTransactional: false,
+    isTransactional: transactional,
     isControl: false,
     origin: batch.sendId,
     ...(keepPayloads ? { keys, values } : {}),

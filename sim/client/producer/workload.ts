@@ -9,6 +9,10 @@
  * from the producer's own RNG stream so adding a component changes no other draw. Values are
  * `valueBytes` long, kept as text only when the producer keeps payloads.
  *
+ * Transactions: with `transaction` (a producer with a transactional.id), every `records` records
+ * form one transaction that ends with a commit, an abort, or never (`open`: the first transaction
+ * stays open and the workload sends nothing more, reference S17); the producer drives it.
+ *
  * Simplifies: no bursts or think time; one topic per workload. Faults: none.
  */
 import { assert, assertSafeInt } from "../../engine/assert.ts";
@@ -23,6 +27,14 @@ export type KeyDistribution =
   | { readonly kind: "zipf"; readonly count: number; readonly s: number }
   /** The given keys in turn, record k taking keys[k mod length]. */
   | { readonly kind: "list"; readonly keys: readonly string[] };
+
+/** How a transactional workload groups its records (the producer's transaction driver). */
+export interface TransactionWorkload {
+  /** Records per transaction (≥ 1). */
+  readonly records: number;
+  /** commit, abort, or open: the first transaction is never ended. */
+  readonly end: "commit" | "abort" | "open";
+}
 
 export interface ProducerWorkload {
   readonly topic: string;
@@ -42,6 +54,8 @@ export interface ProducerWorkload {
   readonly startAtUs?: number;
   /** No record at or after this time. */
   readonly stopAtUs?: number;
+  /** Group the records into transactions (the producer needs a transactional.id). */
+  readonly transaction?: TransactionWorkload;
 }
 
 export function checkWorkload(w: ProducerWorkload): void {
@@ -52,6 +66,10 @@ export function checkWorkload(w: ProducerWorkload): void {
   if (w.count !== undefined) assertSafeInt(w.count, "workload count");
   assertSafeInt(w.valueBytes, "workload valueBytes");
   assert(w.valueBytes >= 0, "workload valueBytes must be ≥ 0");
+  if (w.transaction !== undefined) {
+    assertSafeInt(w.transaction.records, "records per transaction");
+    assert(w.transaction.records >= 1, "a transaction needs at least one record");
+  }
   const keys = w.keys ?? { kind: "none" };
   if (keys.kind === "list") assert(keys.keys.length >= 1, "a key list needs at least one key");
   else if (keys.kind !== "none" && keys.kind !== "sequence") {

@@ -72,6 +72,7 @@ import type {
   MetadataFetchResponse,
   MetadataLogEntry,
 } from "../protocol-control.ts";
+import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from "../protocol-txn.ts";
 import { type RecordBatch, tpKey } from "../types.ts";
 import { type KafkaVersion, type VersionProfile, versionProfile } from "../version.ts";
 import { type ZkBrokerBootstrap, ZkBrokerMode } from "../zk/zk-broker.ts";
@@ -153,9 +154,14 @@ export interface BrokerSnapshot {
   readonly metrics: BrokerMetrics;
 }
 
+/** The transaction coordinator's markers to a partition leader, and the leader's answer. */
+type WriteTxnMarkersMessage = WriteTxnMarkersRequest | WriteTxnMarkersResponse;
+
 type Payloads = {
   "process.start": ProcessStart;
-  "net.message": NetDelivery<KafkaMessage | ControlMessage | ClientCoordinationMessage>;
+  "net.message": NetDelivery<
+    KafkaMessage | ControlMessage | ClientCoordinationMessage | WriteTxnMarkersMessage
+  >;
   "net.disconnect": NetDisconnect;
   "broker.heartbeat": { readonly generation: number };
   "broker.register": { readonly generation: number };
@@ -507,7 +513,9 @@ export class Broker implements Actor {
   }
 
   private onMessage(
-    delivery: NetDelivery<KafkaMessage | ControlMessage | ClientCoordinationMessage>,
+    delivery: NetDelivery<
+      KafkaMessage | ControlMessage | ClientCoordinationMessage | WriteTxnMarkersMessage
+    >,
   ): void {
     const from = delivery.from;
     const m = delivery.message;
@@ -528,6 +536,10 @@ export class Broker implements Actor {
       case "InitProducerIdRequest":
       case "ConsumerGroupHeartbeatRequest":
       case "DeleteGroupsRequest":
+      case "AddPartitionsToTxnRequest":
+      case "AddOffsetsToTxnRequest":
+      case "EndTxnRequest":
+      case "TxnOffsetCommitRequest":
         // A broker no service of which answers drops the request; the client times out.
         if (running)
           for (const service of this.services) if (service.handleRequest(from, m)) return;
@@ -542,6 +554,14 @@ export class Broker implements Actor {
       case "InitProducerIdResponse":
       case "ConsumerGroupHeartbeatResponse":
       case "DeleteGroupsResponse":
+      case "AddPartitionsToTxnResponse":
+      case "AddOffsetsToTxnResponse":
+      case "EndTxnResponse":
+      case "TxnOffsetCommitResponse":
+      case "WriteTxnMarkersResponse":
+        return;
+      case "WriteTxnMarkersRequest":
+        if (running) this.rm.handleWriteTxnMarkers(from, m);
         return;
       case "ProduceRequest":
         if (running) this.rm.handleProduce(from, m);

@@ -97,7 +97,8 @@ export class ProducerIdManager implements BrokerService {
         size: PRODUCER_ID_BLOCK_SIZE,
       });
     }
-    assert(this.next < PRODUCER_ID_BLOCK_SIZE, "the producer id block ran out");
+    // The upper half of the block belongs to the transaction coordinator (sim/kafka/txn).
+    assert(this.next < PRODUCER_ID_BLOCK_SIZE / 2, "the producer id block ran out");
     respond("NONE", this.blockStart + this.next++);
   }
 }

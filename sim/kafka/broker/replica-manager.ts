@@ -27,9 +27,16 @@
  * (sim/kafka/zk/zk-broker.ts) turns them into AlterIsr (2.7+) or its own conditional ZooKeeper
  * write (before 2.7).
  *
- * Simplifies: no follower fetching for consumers (KIP-392), no quotas, no idempotence or transactions
- * here (LSO = HW); requests cost no CPU except the sendfile of fetch responses; a produce response
- * waits for the page-cache write (it returns at once unless the cache throttles writers).
+ * - transactions, partition side (§5): WriteTxnMarkers appends one COMMIT/ABORT control batch per
+ *   led partition through the leader append path and answers once the HW covers it (acks=all, as
+ *   Kafka does); the LSO comes from the log's transaction index; read_committed fetches stop at the
+ *   LSO and list the aborted transactions in range; ListOffsets LATEST gives the LSO to
+ *   read_committed clients; the cleaner never passes the LSO.
+ *
+ * Simplifies: no follower fetching for consumers (KIP-392), no quotas; no KIP-890 verification of
+ * transactional writes and no coordinator-epoch check on markers; requests cost no CPU except the
+ * sendfile of fetch responses; a produce response waits for the page-cache write (it returns at
+ * once unless the cache throttles writers).
  *
  * Faults it suffers or reacts to: crashes (state rebuilt from logs and the HW checkpoint), lost
  * and late messages, stale epochs, offline log directories, a stale metadata image.
@@ -41,7 +48,7 @@ import { configBoolean, configList, configNumber, hasConfig, isUnlimited } from 
 import { LONG_MAX } from "../config-defs.ts";
 import { cleanableRange, compact } from "../log/compaction.ts";
 import { epochRulesFor } from "../log/leader-epoch-cache.ts";
-import type { PartitionLogConfig } from "../log/partition-log.ts";
+import type { NewBatch, PartitionLog, PartitionLogConfig } from "../log/partition-log.ts";
 import { applyRetention } from "../log/retention.ts";
 import type { PartitionState } from "../metadata/image.ts";
 import {
@@ -68,6 +75,7 @@ import {
   type ProduceResponse,
 } from "../protocol.ts";
 import type { AlterPartitionRequest, AlterPartitionResponse } from "../protocol-control.ts";
+import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from "../protocol-txn.ts";
 import type { KafkaError, RecordBatch } from "../types.ts";
 import { tpKey } from "../types.ts";
 import { type BrokerContext, msToUs } from "./context.ts";
@@ -109,6 +117,30 @@ function failedRead(fp: FetchPartition, leaderEpoch: number, error: KafkaError):
   };
 }
 
+type IsolationLevel = FetchRequest["isolationLevel"];
+
+/** Where a fetch stops: the LEO for followers, else the HW, or the LSO under read_committed. */
+function fetchBound(log: PartitionLog, replicaId: number, isolation: IsolationLevel): number {
+  if (replicaId >= 0) return log.logEndOffset;
+  return isolation === "read_committed" ? log.lastStableOffset : log.highWatermark;
+}
+
+/**
+ * A read_committed response's aborted transactions (UnifiedLog.collectAbortedTransactions): those
+ * overlapping [fetchOffset, end of the last batch returned); none when nothing is returned.
+ */
+function abortedInRange(
+  log: PartitionLog,
+  fetchOffset: number,
+  batches: readonly RecordBatch[],
+): FetchPartitionResponse["abortedTransactions"] {
+  const last = batches[batches.length - 1];
+  if (last === undefined) return [];
+  return log.txnIndex
+    .collectAbortedTransactions(fetchOffset, last.baseOffset + last.count)
+    .map(({ producerId, firstOffset }) => ({ producerId, firstOffset }));
+}
+
 function sameMembers(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((id) => b.includes(id));
 }
@@ -125,10 +157,19 @@ interface ProduceSlot {
   requiredOffset: number;
   /** Its outcome is settled (Kafka's `acksPending = false`). */
   done: boolean;
+  /** A WriteTxnMarkers slot: the index of its marker in the request. */
+  readonly markerIndex?: number;
 }
+
+/** Modeled size of a control batch: the v2 batch header (61 bytes) and one control record. */
+const CONTROL_BATCH_BYTES = 78;
+/** The timeout of a marker append (Kafka uses request.timeout.ms, default 30000). */
+const MARKER_APPEND_TIMEOUT_MS = 30_000;
 
 interface DelayedProduce {
   readonly id: number;
+  /** A client's produce, or a transaction coordinator's WriteTxnMarkers (answered in kind). */
+  readonly markers?: WriteTxnMarkersRequest;
   readonly from: string;
   readonly correlationId: number;
   readonly client: string;
@@ -210,6 +251,22 @@ export class ReplicaManager implements FetcherOwner {
   /** Partitions changed since the last invariant check. */
   private readonly touched = new Set<string>();
   private readonly failedDirs = new Set<string>();
+  /**
+   * Told of every marker written and replicated (error NONE), after the answer is built: Kafka's
+   * KafkaApis calls the group coordinator's onTransactionCompleted for `__consumer_offsets`
+   * partitions at this point, so pending transactional offset commits become visible or go.
+   */
+  onMarkerWritten:
+    | ((marker: {
+        topic: string;
+        partition: number;
+        producerId: number;
+        producerEpoch: number;
+        result: "COMMIT" | "ABORT";
+      }) => void)
+    | undefined;
+  /** The last LSO traced per log, while it is behind the HW (see traceLso). */
+  private readonly tracedLso = new Map<string, number>();
 
   constructor(
     readonly ctx: BrokerContext,
@@ -234,6 +291,7 @@ export class ReplicaManager implements FetcherOwner {
     this.alterInFlight = undefined;
     this.alterRetry = undefined;
     this.failedDirs.clear();
+    this.tracedLso.clear();
   }
 
   /**
@@ -252,7 +310,10 @@ export class ReplicaManager implements FetcherOwner {
       }
       const before = ml.log.highWatermark;
       ml.log.updateHighWatermarkClamped(this.logs.checkpointedHighWatermark(ml.key));
+      // Log loading replays the batches into the transaction index (loadProducerState).
+      ml.log.rebuildTxnIndex();
       if (ml.log.highWatermark !== before) this.traceHw(ml);
+      else this.traceLso(ml);
       if (ml.log.flushedOffset < ml.reportedFlushedOffset)
         ml.reportedFlushedOffset = ml.log.flushedOffset;
     }
@@ -558,6 +619,27 @@ export class ReplicaManager implements FetcherOwner {
       partition: ml.partition,
       hw: ml.log.highWatermark,
     });
+    this.traceLso(ml);
+  }
+
+  /**
+   * `replica.lso` when the LSO changes, only while it differs from the HW or has just caught up
+   * with it: logs without transactions in flight add no events.
+   */
+  private traceLso(ml: ManagedLog): void {
+    const lso = ml.log.lastStableOffset;
+    const traced = this.tracedLso.get(ml.key);
+    if (traced === lso) return;
+    const behind = lso !== ml.log.highWatermark;
+    if (!behind && traced === undefined) return;
+    if (behind) this.tracedLso.set(ml.key, lso);
+    else this.tracedLso.delete(ml.key);
+    this.ctx.emit("replica.lso", {
+      topic: ml.topic,
+      partition: ml.partition,
+      lso,
+      hw: ml.log.highWatermark,
+    });
   }
 
   /**
@@ -622,6 +704,155 @@ export class ReplicaManager implements FetcherOwner {
     });
     this.alterQueue.add(hp.key);
     this.sendAlterPartitions();
+  }
+
+  /**
+   * WriteTxnMarkers from a transaction coordinator (KafkaApis.handleWriteTxnMarkersRequest): for
+   * each marker and each partition this broker leads, one control batch (COMMIT or ABORT, one
+   * offset, the producer's id and epoch) through the leader append path, so followers replicate
+   * it; the answer per partition comes once the HW covers the marker (required acks -1), or with
+   * UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS,
+   * INVALID_PRODUCER_EPOCH (a marker older than the producer's epoch here) or REQUEST_TIMED_OUT.
+   */
+  handleWriteTxnMarkers(from: string, request: WriteTxnMarkersRequest): void {
+    const now = this.ctx.now();
+    const slots: ProduceSlot[] = [];
+    let doneAtUs = now;
+    request.markers.forEach((marker, markerIndex) => {
+      for (const t of marker.topics) {
+        for (const partition of t.partitions) {
+          const slot: ProduceSlot = {
+            topic: t.topic,
+            partition,
+            error: "NONE",
+            baseOffset: -1,
+            logStartOffset: -1,
+            requiredOffset: -1,
+            done: true,
+            markerIndex,
+          };
+          slots.push(slot);
+          const at = this.appendMarker(slot, marker, now);
+          if (at !== undefined) doneAtUs = Math.max(doneAtUs, at);
+        }
+      }
+    });
+    const delayed: DelayedProduce = {
+      id: this.nextDelayedId++,
+      markers: request,
+      from,
+      correlationId: request.correlationId,
+      client: from,
+      startedUs: now,
+      slots,
+      timer: undefined,
+    };
+    if (slots.every((slot) => slot.done)) {
+      this.sendMarkersResponse(delayed, doneAtUs);
+      return;
+    }
+    this.watchDelayedProduce(delayed);
+    if (!this.tryCompleteProduce(delayed)) {
+      delayed.timer = this.ctx.timer(msToUs(MARKER_APPEND_TIMEOUT_MS), "broker.produce.expire", {
+        id: delayed.id,
+      });
+    }
+  }
+
+  /** One partition of a WriteTxnMarkers: the checks, then the leader append. Returns the IO end. */
+  private appendMarker(
+    slot: ProduceSlot,
+    marker: WriteTxnMarkersRequest["markers"][number],
+    now: number,
+  ): number | undefined {
+    const hp = this.lookup(slot.topic, slot.partition);
+    let error: KafkaError;
+    if (hp === undefined) {
+      const known = this.ctx.image().partition(slot.topic, slot.partition) !== undefined;
+      error = known ? "NOT_LEADER_OR_FOLLOWER" : "UNKNOWN_TOPIC_OR_PARTITION";
+    } else {
+      error = this.produceError(hp, -1);
+    }
+    const ml = hp?.log;
+    if (error === "NONE" && ml !== undefined) {
+      const check = ml.log.producerState.checkMarker(marker.producerId, marker.producerEpoch);
+      if (check.kind === "error") error = check.error;
+    }
+    if (error !== "NONE" || hp === undefined || ml === undefined) {
+      slot.error = error === "NONE" ? "NOT_LEADER_OR_FOLLOWER" : error;
+      return undefined;
+    }
+    const batch: NewBatch = {
+      count: 1,
+      bytes: CONTROL_BATCH_BYTES,
+      firstTimestampUs: now,
+      maxTimestampUs: now,
+      producerId: marker.producerId,
+      producerEpoch: marker.producerEpoch,
+      baseSequence: -1,
+      isTransactional: true,
+      isControl: true,
+      controlType: marker.transactionResult,
+    };
+    const out = this.logs.appendAsLeader(ml, batch, hp.leaderEpoch, now);
+    slot.baseOffset = out.batch.baseOffset;
+    slot.logStartOffset = ml.log.logStartOffset;
+    slot.requiredOffset = out.batch.baseOffset + 1;
+    slot.done = false;
+    this.traceAppend(ml, out.batch.baseOffset, 1);
+    this.afterAppend(ml);
+    this.wakeFetches(hp.key);
+    this.maybeIncrementHw(hp);
+    return out.doneAtUs;
+  }
+
+  /** The WriteTxnMarkersResponse: per marker, per partition, in the request's order. */
+  private sendMarkersResponse(d: DelayedProduce, atUs: number): void {
+    const request = d.markers!;
+    let i = 0;
+    const markers = request.markers.map((marker) => ({
+      producerId: marker.producerId,
+      topics: marker.topics.map((t) => ({
+        topic: t.topic,
+        partitions: t.partitions.map((partition) => {
+          const slot = d.slots[i++]!;
+          assert(
+            slot.topic === t.topic && slot.partition === partition,
+            "marker slots out of step with the request",
+          );
+          this.ctx.emit("txn.marker", {
+            topic: slot.topic,
+            partition: slot.partition,
+            producerId: marker.producerId,
+            producerEpoch: marker.producerEpoch,
+            result: marker.transactionResult,
+            error: slot.error,
+            offset: slot.baseOffset,
+          });
+          return { partition, error: slot.error };
+        }),
+      })),
+    }));
+    assert(i === d.slots.length, "marker slots left over");
+    this.ctx.sendAt(atUs, d.from, {
+      type: "WriteTxnMarkersResponse",
+      bytes: HEADER_BYTES + PARTITION_ENTRY_BYTES * d.slots.length,
+      correlationId: d.correlationId,
+      markers,
+    } satisfies WriteTxnMarkersResponse);
+    const listener = this.onMarkerWritten;
+    if (listener === undefined) return;
+    for (const slot of d.slots) {
+      if (slot.error !== "NONE") continue;
+      const marker = request.markers[slot.markerIndex!]!;
+      listener({
+        topic: slot.topic,
+        partition: slot.partition,
+        producerId: marker.producerId,
+        producerEpoch: marker.producerEpoch,
+        result: marker.transactionResult,
+      });
+    }
   }
 
   /** Sends every queued proposal in one AlterPartition, if none is in flight. */
@@ -863,8 +1094,18 @@ export class ReplicaManager implements FetcherOwner {
       slots,
       timer: undefined,
     };
+    this.watchDelayedProduce(delayed);
+    if (!this.tryCompleteProduce(delayed)) {
+      delayed.timer = ctx.timer(msToUs(request.timeoutMs), "broker.produce.expire", {
+        id: delayed.id,
+      });
+    }
+  }
+
+  /** Registers a delayed produce and watches the partitions it waits on. */
+  private watchDelayedProduce(delayed: DelayedProduce): void {
     this.delayedProduces.set(delayed.id, delayed);
-    for (const slot of slots) {
+    for (const slot of delayed.slots) {
       if (slot.requiredOffset < 0) continue;
       const key = tpKey(slot.topic, slot.partition);
       let set = this.produceWatch.get(key);
@@ -873,11 +1114,6 @@ export class ReplicaManager implements FetcherOwner {
         this.produceWatch.set(key, set);
       }
       set.add(delayed.id);
-    }
-    if (!this.tryCompleteProduce(delayed)) {
-      delayed.timer = ctx.timer(msToUs(request.timeoutMs), "broker.produce.expire", {
-        id: delayed.id,
-      });
     }
   }
 
@@ -1027,6 +1263,7 @@ export class ReplicaManager implements FetcherOwner {
     for (const slot of d.slots) {
       if (slot.requiredOffset < 0) continue;
       this.produceWatch.get(tpKey(slot.topic, slot.partition))?.delete(d.id);
+      if (d.markers !== undefined) continue;
       this.ctx.emit("produce.delayed.complete", {
         topic: slot.topic,
         partition: slot.partition,
@@ -1035,6 +1272,10 @@ export class ReplicaManager implements FetcherOwner {
         error: slot.error,
         waitedUs: this.ctx.now() - d.startedUs,
       });
+    }
+    if (d.markers !== undefined) {
+      this.sendMarkersResponse(d, this.ctx.now());
+      return;
     }
     if (expired) this.counters.ProduceExpiresPerSec++;
     this.sendProduceResponse(d.from, d.correlationId, d.client, -1, d.slots, this.ctx.now());
@@ -1084,7 +1325,7 @@ export class ReplicaManager implements FetcherOwner {
       if (bytes >= request.minBytes) ready = true;
     } else {
       for (const fp of partitions) {
-        const status = this.probe(fp, request.replicaId);
+        const status = this.probe(fp, request.replicaId, request.isolationLevel);
         if (status !== PROBE_EMPTY) ready = true;
         statuses.push(status);
       }
@@ -1130,7 +1371,7 @@ export class ReplicaManager implements FetcherOwner {
    * Would this partition of a fetch answer now? The checks of readPartition, without building
    * anything: an error or a divergence answers at once; data answers (min bytes 1).
    */
-  private probe(fp: FetchPartition, replicaId: number): number {
+  private probe(fp: FetchPartition, replicaId: number, isolation: IsolationLevel): number {
     const hp = this.lookup(fp.topic, fp.partition);
     const ml = hp?.log;
     if (hp === undefined || !hp.isLeader || ml === undefined || ml.dir.offline) return PROBE_URGENT;
@@ -1150,8 +1391,7 @@ export class ReplicaManager implements FetcherOwner {
     }
     if (fp.fetchOffset < log.logStartOffset || fp.fetchOffset > log.logEndOffset)
       return PROBE_URGENT;
-    const upTo = isFollower ? log.logEndOffset : log.highWatermark;
-    return fp.fetchOffset < upTo ? PROBE_DATA : PROBE_EMPTY;
+    return fp.fetchOffset < fetchBound(log, replicaId, isolation) ? PROBE_DATA : PROBE_EMPTY;
   }
 
   /** `Partition.updateFollowerFetchState`, then expansion and the HW rule. */
@@ -1248,7 +1488,7 @@ export class ReplicaManager implements FetcherOwner {
           partition: fp.partition,
           error: "NONE",
           highWatermark: log.highWatermark,
-          lastStableOffset: log.highWatermark,
+          lastStableOffset: log.lastStableOffset,
           logStartOffset: log.logStartOffset,
           divergingEpoch: { epoch: end.epoch, endOffset: end.endOffset },
           currentLeaderEpoch: hp.leaderEpoch,
@@ -1260,7 +1500,7 @@ export class ReplicaManager implements FetcherOwner {
     if (fp.fetchOffset < log.logStartOffset || fp.fetchOffset > log.logEndOffset) {
       return failedRead(fp, hp.leaderEpoch, "OFFSET_OUT_OF_RANGE");
     }
-    const upTo = isFollower ? log.logEndOffset : log.highWatermark;
+    const upTo = fetchBound(log, request.replicaId, request.isolationLevel);
     let batches: readonly RecordBatch[] = NO_BATCHES;
     let bytes = 0;
     if (fp.fetchOffset < upTo) {
@@ -1268,15 +1508,19 @@ export class ReplicaManager implements FetcherOwner {
       batches = result.batches;
       bytes = result.bytes;
     }
+    const readCommitted = !isFollower && request.isolationLevel === "read_committed";
     const data: FetchPartitionResponse = {
       topic: fp.topic,
       partition: fp.partition,
       error: "NONE",
       highWatermark: log.highWatermark,
-      lastStableOffset: log.highWatermark,
+      lastStableOffset: log.lastStableOffset,
       logStartOffset: log.logStartOffset,
       currentLeaderEpoch: hp.leaderEpoch,
       batches,
+      ...(readCommitted
+        ? { abortedTransactions: abortedInRange(log, fp.fetchOffset, batches) }
+        : {}),
     };
     return { data, ml, bytes, leoAtRead: log.logEndOffset, urgent: false };
   }
@@ -1363,7 +1607,7 @@ export class ReplicaManager implements FetcherOwner {
       if (
         fp !== undefined &&
         d.request.minBytes <= 1 &&
-        this.probe(fp, d.request.replicaId) === PROBE_EMPTY
+        this.probe(fp, d.request.replicaId, d.request.isolationLevel) === PROBE_EMPTY
       ) {
         continue;
       }
@@ -1459,8 +1703,17 @@ export class ReplicaManager implements FetcherOwner {
       else if (p.currentLeaderEpoch > hp.leaderEpoch) answer("UNKNOWN_LEADER_EPOCH");
       else if (p.timestamp === EARLIEST_TIMESTAMP) answer("NONE", hp.log.log.logStartOffset);
       else {
-        // Followers see the leader's LEO; clients the HW (LSO = HW here, no transactions).
-        answer("NONE", request.replicaId >= 0 ? hp.log.log.logEndOffset : hp.log.log.highWatermark);
+        // Followers see the leader's LEO; clients the HW, or the LSO under read_committed
+        // (Partition.fetchOffsetForTimestamp).
+        const log = hp.log.log;
+        answer(
+          "NONE",
+          request.replicaId >= 0
+            ? log.logEndOffset
+            : request.isolationLevel === "read_committed"
+              ? log.lastStableOffset
+              : log.highWatermark,
+        );
       }
     }
     ctx.send(from, {
@@ -1514,6 +1767,8 @@ export class ReplicaManager implements FetcherOwner {
           logStartOffset: log.logStartOffset,
           why: "delete-records",
         });
+        // A hanging transaction below the new start: the LSO follows the log start.
+        this.traceLso(hp.log);
       }
       answer("NONE", log.logStartOffset);
     }
@@ -1671,6 +1926,7 @@ export class ReplicaManager implements FetcherOwner {
     }
     if (data.logStartOffset > log.logStartOffset && data.logStartOffset <= log.highWatermark) {
       log.setLogStartOffset(data.logStartOffset);
+      this.traceLso(ml);
     }
     return true;
   }
@@ -1741,6 +1997,7 @@ export class ReplicaManager implements FetcherOwner {
       });
       if (result.deleted.length === 0) continue;
       this.logs.segmentsRemoved(ml, before);
+      this.traceLso(ml);
       let bytes = 0;
       for (const d of result.deleted) bytes += d.bytes;
       this.touched.add(ml.key);
@@ -1798,12 +2055,14 @@ export class ReplicaManager implements FetcherOwner {
       : LONG_MAX;
     return {
       nowUs,
-      lastStableOffset: ml.log.highWatermark,
+      // The cleaner never passes the LSO: an open transaction may still be aborted.
+      lastStableOffset: ml.log.lastStableOffset,
       minCleanableDirtyRatio: configNumber(cfg, "min.cleanable.dirty.ratio"),
       deleteRetentionMs: configNumber(cfg, "delete.retention.ms"),
       minCompactionLagMs: configNumber(cfg, "min.compaction.lag.ms"),
       ...(isUnlimited(maxLag) ? {} : { maxCompactionLagMs: maxLag }),
       cleanerCheckpoint: ml.cleanerCheckpoint,
+      abortedTxns: ml.log.txnIndex.abortedTxns(),
     };
   }
 
@@ -1860,7 +2119,7 @@ export class ReplicaManager implements FetcherOwner {
         ml === undefined || ml.dir.offline
           ? (log?.flushedOffset ?? 0)
           : this.logs.flushedOffset(ml),
-      lastStable: log?.highWatermark ?? 0,
+      lastStable: log?.lastStableOffset ?? 0,
       epochs: log?.epochEntries() ?? [],
       segments:
         log?.segments().map((s) => ({

@@ -1,6 +1,6 @@
 /**
- * Services a broker hosts beside replication: the group coordinator, the producer-id manager and,
- * later, the transaction coordinator. Each is a part of the broker actor (it shares the broker's
+ * Services a broker hosts beside replication: the producer-id manager, the group coordinator and
+ * the transaction coordinator. Each is a part of the broker actor (it shares the broker's
  * context: clock, timers on the broker's actor id, the network, the metadata image) and talks to
  * the rest of the cluster only by messages, including to its own broker over loopback (a
  * coordinator appends to __consumer_offsets with a ProduceRequest to itself, as Kafka's
@@ -19,6 +19,7 @@ import type { NetMessage } from "../../infra/network.ts";
 import { GroupCoordinatorService } from "../group/coordinator-service.ts";
 import type { MetadataImage } from "../metadata/image.ts";
 import type { CoordinatorRequest } from "../protocol-clients.ts";
+import { TxnCoordinatorService } from "../txn/coordinator-service.ts";
 import type { BrokerContext } from "./context.ts";
 import { ProducerIdManager } from "./producer-id-manager.ts";
 
@@ -44,5 +45,6 @@ export function createBrokerServices(ctx: BrokerContext): BrokerService[] {
   const services: BrokerService[] = [];
   services.push(new ProducerIdManager(ctx));
   services.push(new GroupCoordinatorService(ctx));
+  services.push(new TxnCoordinatorService(ctx));
   return services;
 }

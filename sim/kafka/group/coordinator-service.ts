@@ -244,6 +244,10 @@ export class GroupCoordinatorService implements BrokerService {
         this.deleteGroups(from, request);
         return true;
       case "InitProducerIdRequest":
+      case "AddPartitionsToTxnRequest":
+      case "AddOffsetsToTxnRequest":
+      case "EndTxnRequest":
+      case "TxnOffsetCommitRequest":
         return false;
     }
   }
@@ -417,6 +421,10 @@ export class GroupCoordinatorService implements BrokerService {
       | { type: "InitProducerIdRequest" }
       | { type: "ConsumerGroupHeartbeatRequest" }
       | { type: "DeleteGroupsRequest" }
+      | { type: "AddPartitionsToTxnRequest" }
+      | { type: "AddOffsetsToTxnRequest" }
+      | { type: "EndTxnRequest" }
+      | { type: "TxnOffsetCommitRequest" }
     >,
   ): void {
     const ctx = this.ctx;

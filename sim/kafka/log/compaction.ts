@@ -25,9 +25,13 @@
  * Records must carry keys (Kafka rejects keyless records on compacted topics): a compacted topic
  * must keep payloads, and this asserts it.
  *
+ * - transactions (§5): the cleanable range stops at the LSO; the records of aborted transactions
+ *   (the log's aborted index, `policy.abortedTxns`) neither enter the offset map nor survive a
+ *   cleaning (Kafka's cleaner discards them, so they cannot shadow a committed value of their key).
+ *
  * Simplified: the offset map never fills (log.cleaner.dedupe.buffer.size is assumed large enough);
- * control batches (transaction markers) are always kept and aborted transactional records are
- * treated as committed; an emptied batch is dropped even when it holds a producer's last sequence
+ * control batches (transaction markers) are always kept (Kafka drops them once the transaction's
+ * data is gone and delete.retention.ms has passed); an emptied batch is dropped even when it holds a producer's last sequence
  * (Kafka keeps its header); the pre-3.1 tombstone rule (segment last-modified time) is not modelled;
  * the size of a cleaned batch is estimated per record. Faults: none of its own.
  */
@@ -62,6 +66,23 @@ export interface CompactionPolicy {
   readonly maxCompactionLagMs?: number;
   /** The cleaner-offset-checkpoint entry (first dirty offset); undefined if never cleaned. */
   readonly cleanerCheckpoint: number | undefined;
+  /** Aborted transactions of the log (TxnIndex.abortedTxns), in marker order; absent: none. */
+  readonly abortedTxns?: ReadonlyArray<{
+    readonly producerId: number;
+    readonly firstOffset: number;
+    readonly lastOffset: number;
+  }>;
+}
+
+/** A transactional data batch inside one of the aborted transactions. */
+function isAbortedBatch(batch: RecordBatch, aborted: CompactionPolicy["abortedTxns"]): boolean {
+  if (aborted === undefined || !batch.isTransactional || batch.isControl) return false;
+  for (const a of aborted) {
+    if (a.producerId === batch.producerId && a.firstOffset <= batch.baseOffset) {
+      if (batch.baseOffset <= a.lastOffset) return true;
+    }
+  }
+  return false;
 }
 
 export interface CleanableRange {
@@ -172,7 +193,8 @@ export function compact(log: PartitionLog, policy: CompactionPolicy): Compaction
   assert(log.config.compacted, "compaction of a log whose cleanup.policy has no compact");
 
   const segs = log.segmentList();
-  const map = buildOffsetMap(segs, range.firstDirtyOffset, range.firstUncleanableOffset);
+  const aborted = policy.abortedTxns;
+  const map = buildOffsetMap(segs, range.firstDirtyOffset, range.firstUncleanableOffset, aborted);
   const endOffset = map.latestOffset >= 0 ? map.latestOffset + 1 : range.firstUncleanableOffset;
 
   let count = 0;
@@ -186,6 +208,7 @@ export function compact(log: PartitionLog, policy: CompactionPolicy): Compaction
     deleteRetentionUs: msToUsCapped(policy.deleteRetentionMs),
     removedRecords: 0,
     removedTombstones: 0,
+    aborted,
   };
   const replacement: Segment[] = [];
   for (const group of groupBySize(segs.slice(0, count), log.config.segmentBytes)) {
@@ -212,14 +235,19 @@ interface OffsetMap {
 }
 
 /** Cleaner.buildOffsetMap: key → last offset, over [start, end) in whole segments. */
-function buildOffsetMap(segs: readonly Readonly<Segment>[], start: number, end: number): OffsetMap {
+function buildOffsetMap(
+  segs: readonly Readonly<Segment>[],
+  start: number,
+  end: number,
+  aborted: CompactionPolicy["abortedTxns"],
+): OffsetMap {
   const latest = new Map<string, number>();
   let latestOffset = -1;
   for (let i = floorSegmentIndex(segs, start); i < segs.length; i++) {
     const segment = segs[i]!;
     if (segment.baseOffset >= end) break;
     for (const batch of segment.batches) {
-      if (!batch.isControl) {
+      if (!batch.isControl && !isAbortedBatch(batch, aborted)) {
         const keys = requireKeys(batch);
         forEachBatchOffset(batch, (offset, index) => {
           if (offset >= start) latest.set(requireKey(keys, index, offset), offset);
@@ -239,6 +267,7 @@ interface RecordFilter {
   readonly deleteRetentionUs: number;
   removedRecords: number;
   removedTombstones: number;
+  readonly aborted: CompactionPolicy["abortedTxns"];
 }
 
 /** Cleaner.groupSegmentsBySize: consecutive segments whose sizes add up to at most segment.bytes. */
@@ -282,6 +311,10 @@ function cleanGroup(group: readonly Readonly<Segment>[], filter: RecordFilter): 
 /** The batch with the records the cleaner keeps: the same object if all stay, undefined if none. */
 function cleanBatch(batch: RecordBatch, filter: RecordFilter): RecordBatch | undefined {
   if (batch.isControl) return batch;
+  if (isAbortedBatch(batch, filter.aborted)) {
+    filter.removedRecords += batchRecordCount(batch);
+    return undefined;
+  }
   const keys = requireKeys(batch);
   const values = batch.values;
   const retainDeletes = batch.deleteHorizonUs === undefined || filter.nowUs < batch.deleteHorizonUs;

@@ -16,8 +16,11 @@
  * `batchBoundaryAtOrBelow` rounds down the way Kafka's recovery drops a torn batch); a read returns
  * whole batches only, from one segment, as Kafka's `LogSegment.read` does; DeleteRecords moves the log
  * start at once but its segments go only at the next retention pass (retention.ts), as in Kafka; no
- * producer-state snapshot files or transaction index. The idempotent-producer state
- * (producer-state.ts) is kept beside the batches: every append updates it, a truncation rebuilds it.
+ * producer-state snapshot files. The idempotent-producer state (producer-state.ts) and the
+ * transaction index (txn-index.ts: open transactions, aborted transactions, the LSO) are kept beside
+ * the batches: every append updates them, a truncation rebuilds the first and cuts the second,
+ * log-start moves and HW updates are passed on to the index, and `rebuildTxnIndex` replays the
+ * batches as Kafka's log loading does after a restart.
  *
  * Faults it can suffer: a power loss (`losePowerTail`: everything after the flushed offset is lost,
  * down to a batch boundary); a process crash loses nothing here (the page cache survives).
@@ -44,6 +47,7 @@ import {
   shouldRoll,
   truncateSegment,
 } from "./segment.ts";
+import { TxnIndex } from "./txn-index.ts";
 
 export interface PartitionLogConfig {
   /** segment.bytes: roll when the next batch would not fit. Kafka default 1073741824 (1 GiB). */
@@ -109,6 +113,8 @@ export class PartitionLog {
   readonly epochCache: LeaderEpochCache;
   /** Idempotent producers' last batches (Kafka's ProducerStateManager), kept in step with the log. */
   readonly producerState = new ProducerStateManager();
+  /** Open and aborted transactions (Kafka's ProducerStateManager txn part and `.txnindex`). */
+  readonly txnIndex: TxnIndex;
   private cfg: PartitionLogConfig;
   private segs: Segment[];
   private leo: number;
@@ -126,6 +132,7 @@ export class PartitionLog {
     assertSafeInt(startOffset, "log start offset");
     this.cfg = { ...DEFAULT_PARTITION_LOG_CONFIG, ...config };
     this.epochCache = new LeaderEpochCache(this.cfg.epochRules);
+    this.txnIndex = new TxnIndex(startOffset);
     this.segs = [newSegment(startOffset, nowUs)];
     this.leo = startOffset;
     this.hw = startOffset;
@@ -146,6 +153,13 @@ export class PartitionLog {
   }
   get logStartOffset(): number {
     return this.logStart;
+  }
+  /**
+   * UnifiedLog.lastStableOffset: min(HW, first offset of the earliest transaction still open or
+   * whose marker the HW has not passed). Equals the HW when no transaction is in flight.
+   */
+  get lastStableOffset(): number {
+    return this.txnIndex.lastStableOffset(this.hw);
   }
   /** Offsets below this are on disk and survive a power loss. */
   get flushedOffset(): number {
@@ -246,6 +260,7 @@ export class PartitionLog {
     this.lastBatchEpoch = batch.leaderEpoch;
     this.epochCache.assign(batch.leaderEpoch, batch.baseOffset);
     this.producerState.onAppend(batch);
+    this.txnIndex.onAppend(batch);
     this.checkInvariants();
     return { batch, rolled };
   }
@@ -410,6 +425,7 @@ export class PartitionLog {
     this.epochCache.truncateFromEnd(offset);
     this.lastBatchEpoch = this.lastBatch()?.leaderEpoch ?? -1;
     this.producerState.rebuild(offset, (fn) => this.forEachBatch(fn));
+    this.txnIndex.truncateTo(offset);
     this.checkInvariants();
     return removed;
   }
@@ -434,6 +450,7 @@ export class PartitionLog {
     this.lastBatchEpoch = -1;
     this.epochCache.clear();
     this.producerState.clear();
+    this.txnIndex.truncateFullyAndStartAt(offset);
     this.checkInvariants();
     return removed;
   }
@@ -461,6 +478,7 @@ export class PartitionLog {
       () => `HW ${hw} outside [logStart ${this.logStart}, LEO ${this.leo}]`,
     );
     this.hw = hw;
+    this.txnIndex.onHighWatermarkUpdated(hw);
   }
 
   /**
@@ -470,6 +488,7 @@ export class PartitionLog {
   updateHighWatermarkClamped(hw: number): number {
     assertSafeInt(hw, "high watermark");
     this.hw = Math.min(Math.max(hw, this.logStart), this.leo);
+    this.txnIndex.onHighWatermarkUpdated(this.hw);
     return this.hw;
   }
 
@@ -491,6 +510,7 @@ export class PartitionLog {
     if (offset <= this.logStart) return false;
     this.logStart = offset;
     this.epochCache.truncateFromStart(offset);
+    this.txnIndex.onLogStartMove(offset);
     this.checkInvariants();
     return true;
   }
@@ -520,6 +540,7 @@ export class PartitionLog {
       assert(newStart <= this.hw, () => `retention would move log start ${newStart} past HW`);
       this.logStart = newStart;
       this.epochCache.truncateFromStart(newStart);
+      this.txnIndex.onLogStartMove(newStart);
     }
     this.checkInvariants();
     return { removed, rolled };
@@ -580,6 +601,10 @@ export class PartitionLog {
     assert(this.segs[0]!.baseOffset <= this.logStart, "log: log start below the first segment");
     const active = this.segs[this.segs.length - 1]!;
     assert(!active.closed && active.baseOffset <= this.leo, "log: bad active segment");
+    assert(
+      this.txnIndex.endOffset <= this.leo,
+      () => `log: txn index end ${this.txnIndex.endOffset} past LEO ${this.leo}`,
+    );
     const latest = this.epochCache.latestEntry();
     assert(
       latest === undefined || latest.startOffset <= this.leo,
@@ -643,6 +668,21 @@ export class PartitionLog {
     assert(bytes === this.totalBytes && records === this.totalRecords, "log: totals");
   }
 
+  /**
+   * Log loading after a restart (Kafka's loadProducerState): the transaction index replayed from
+   * the batches the log holds, then told the HW. The result equals the live index (a test checks
+   * it), so this only matters when the live one could be wrong.
+   */
+  rebuildTxnIndex(): void {
+    this.txnIndex.rebuild(this.batchIterable(), this.logStart);
+    this.txnIndex.onHighWatermarkUpdated(this.hw);
+  }
+
+  /** Every batch, oldest first, as an iterable (no copy). */
+  *batchIterable(): Generator<RecordBatch> {
+    for (const segment of this.segs) yield* segment.batches;
+  }
+
   /** The epoch entries (for tests and drawing). */
   epochEntries(): EpochEntry[] {
     return this.epochCache.snapshot();
@@ -689,6 +729,7 @@ function stampBatch(batch: NewBatch, baseOffset: number, leaderEpoch: number): R
     baseSequence: batch.baseSequence,
     isTransactional: batch.isTransactional,
     isControl: batch.isControl,
+    controlType: batch.controlType,
     origin: batch.origin,
     keys: batch.keys,
     values: batch.values,

@@ -15,7 +15,11 @@
  *   OUT_OF_ORDER_SEQUENCE_NUMBER. A producer id the replica has no state for is accepted with any
  *   sequence (Kafka does the same once retention removed a producer's batches).
  * Every appended batch with a producer id (leader or follower) updates the state (`onAppend`), as
- * Kafka's followers rebuild the same state from what they replicate.
+ * Kafka's followers rebuild the same state from what they replicate. A transaction marker (control
+ * batch) carries the producer's epoch too: a newer one bumps the producer's epoch here and forgets
+ * its batches (ProducerAppendInfo.appendEndTxnMarker → maybeUpdateProducerEpoch), which is how the
+ * ABORT written when a zombie is fenced makes its later produces fail with INVALID_PRODUCER_EPOCH
+ * (S16); a marker from an older epoch is refused (`checkMarker`).
  *
  * Rebuilding: after a truncation the state is rebuilt from the batches left in the log, as Kafka
  * reloads from the snapshot below the truncation point and replays the segments after it.
@@ -25,8 +29,8 @@
  *
  * Simplifies: no snapshot files (the state is kept with the log, which lives across a process crash
  * in this model as the page cache does; after a power loss the log is truncated, and that rebuilds
- * the state); no transactions (ongoing transactions, the first unstable offset) yet; no expiry by
- * producer.id.expiration.ms; coordinator epochs are not tracked.
+ * the state); transactions themselves (open ones, the first unstable offset) are in txn-index.ts;
+ * no expiry by producer.id.expiration.ms; coordinator epochs are not tracked.
  *
  * Faults: none of its own; truncation by the replica's log (power loss, divergence) rebuilds it.
  */
@@ -141,9 +145,27 @@ export class ProducerStateManager {
     };
   }
 
+  /**
+   * The leader's check on a transaction marker before appending it (checkProducerEpoch for the
+   * coordinator's append): an epoch below the producer's current one is refused.
+   */
+  checkMarker(producerId: number, producerEpoch: number): ProducerCheck {
+    const entry = this.producers.get(producerId);
+    if (entry === undefined || producerEpoch >= entry.producerEpoch) return { kind: "append" };
+    return {
+      kind: "error",
+      error: "INVALID_PRODUCER_EPOCH",
+      reason: `marker epoch ${producerEpoch} is older than the current epoch ${entry.producerEpoch}`,
+    };
+  }
+
   /** A batch entered the log (leader or follower append): remember it. */
   onAppend(batch: RecordBatch): void {
-    if (!hasProducerId(batch) || batch.isControl) return;
+    if (batch.isControl) {
+      if (batch.producerId >= 0) this.onMarker(batch);
+      return;
+    }
+    if (!hasProducerId(batch)) return;
     let entry = this.producers.get(batch.producerId);
     if (entry === undefined) {
       entry = { producerId: batch.producerId, producerEpoch: batch.producerEpoch, batches: [] };
@@ -164,6 +186,25 @@ export class ProducerStateManager {
     });
     if (entry.batches.length > NUM_BATCHES_TO_RETAIN) entry.batches.shift();
     assert(entry.batches.length <= NUM_BATCHES_TO_RETAIN, "at most 5 batches per producer");
+  }
+
+  /** A marker's epoch becomes the producer's; a newer one starts a new sequence space. */
+  private onMarker(batch: RecordBatch): void {
+    const entry = this.producers.get(batch.producerId);
+    if (entry === undefined) {
+      this.producers.set(batch.producerId, {
+        producerId: batch.producerId,
+        producerEpoch: batch.producerEpoch,
+        batches: [],
+      });
+      return;
+    }
+    // A follower takes an older epoch as it comes (replication does not check); the leader never
+    // appends one (checkMarker).
+    if (batch.producerEpoch !== entry.producerEpoch) {
+      entry.producerEpoch = batch.producerEpoch;
+      entry.batches.length = 0;
+    }
   }
 
   /**
