@@ -99,12 +99,14 @@ export interface ReplicaBar {
   readonly height: number;
   /** Segment boundaries: the base offsets after the first segment, px from the bar's left. */
   readonly segmentTicks: readonly number[];
-  /**
-   * The last stable offset, px, only where it differs from the HW (open transactions). Kafka's
-   * LSO; the simulator has no transactions yet, so it always equals the HW and this stays null:
-   * the hook is here for when they come.
-   */
+  /** The last stable offset, px, only where it differs from the HW (an open transaction). */
   readonly lsoX: number | null;
+  /** Aborted transactions in the log (first offset to the ABORT marker), px from the bar's left. */
+  readonly abortedSpans: ReadonlyArray<{
+    readonly x: number;
+    readonly width: number;
+    readonly key: string;
+  }>;
   /** Ranges this replica truncated, oldest first. */
   readonly truncations: readonly TruncationMark[];
   /** All of them in words, under the bar ("" when none). */
@@ -346,6 +348,7 @@ function partitionRow(p: SessionPartition, y: number, history: ClusterHistoryVie
         hosted: false,
         segmentTicks: [],
         lsoX: null,
+        abortedSpans: [],
       };
     const segments = log.segmentBases.length;
     return {
@@ -359,6 +362,12 @@ function partitionRow(p: SessionPartition, y: number, history: ClusterHistoryVie
       hosted: true,
       segmentTicks: segmentTicks(log, x),
       lsoX: log.lastStable !== log.hw ? x(log.lastStable) : null,
+      abortedSpans: log.aborted.map((a) => ({
+        key: `${a.first}-${a.last}`,
+        x: x(a.first),
+        // At least a sliver: a one-offset transaction on a long log is still visible.
+        width: Math.max(2, x(a.last + 1) - x(a.first)),
+      })),
     };
   });
   const list = (ids: readonly number[]) => `[${ids.join(",")}]`;

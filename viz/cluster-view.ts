@@ -325,6 +325,13 @@ const LEGEND: ReadonlyArray<{
   { kind: "line", colour: "#009E73", dash: "4 2", text: "LSO (where ≠ HW)", line: 1 },
   { kind: "hatch", colour: PALETTE.lost, text: "✂ truncated / ⚠ committed lost", line: 1 },
   { kind: "ring", colour: PALETTE.network, dash: "7 3 2 3", text: "⚡ network fault", line: 1 },
+  {
+    kind: "ring",
+    colour: "#555555",
+    dash: "1 2",
+    text: "✗ aborted txn (read_committed skips)",
+    line: 1,
+  },
 ];
 
 /** The legend never changes: drawn once per SVG (again only if the SVG was emptied). */
@@ -426,6 +433,7 @@ function drawPartitions(svg: Svg, layout: ClusterLayout): void {
       g.append("rect").call(attr, "class", "committed").call(attr, "height", 14).call(attr, "y", 2);
       g.append("g").call(attr, "class", "segments");
       g.append("g").call(attr, "class", "truncations");
+      g.append("g").call(attr, "class", "aborted");
       for (const mark of ["start", "hw", "leo", "flushed", "lso"])
         g.append("line").call(attr, "class", `mark mark-${mark}`);
       g.append("text").call(attr, "class", "offsets").call(attr, "y", 13);
@@ -441,6 +449,7 @@ function drawPartitions(svg: Svg, layout: ClusterLayout): void {
     .call(attr, "data-leader", (d) => String(d.leader))
     .call(attr, "data-membership", (d) => d.membership)
     .call(attr, "data-truncations", (d) => String(d.truncations.length))
+    .call(attr, "data-aborted", (d) => String(d.abortedSpans.length))
     .call((g) => drawBar(g as Selection<SVGGElement, ReplicaBar, BaseType, unknown>, layout));
 }
 
@@ -521,6 +530,30 @@ function drawBar(
     .call(attr, "fill", `url(#${HATCH_ID})`)
     .call(attr, "stroke", PALETTE.lost)
     .call(attr, "stroke-width", 1);
+  // An aborted transaction: the records stay in the log (read_uncommitted returns them), so a
+  // pale dotted box over the bar, not a hole: shape and label, not colour alone.
+  g.select("g.aborted")
+    .selectAll<SVGRectElement, ReplicaBar["abortedSpans"][number]>("rect.aborted")
+    .data(
+      (d) => d.abortedSpans,
+      (s) => s.key,
+    )
+    .join((enter) => {
+      const r = enter.append("rect").call(attr, "class", "aborted");
+      r.append("title").text(
+        (s) => `aborted transaction, offsets ${s.key.replace("-", " to ")} (marker)`,
+      );
+      return r;
+    })
+    .call(attr, "x", (s) => x0 + s.x)
+    .call(attr, "width", (s) => s.width)
+    .call(attr, "y", 2)
+    .call(attr, "height", 14)
+    .call(attr, "fill", "#ffffff")
+    .call(attr, "fill-opacity", 0.6)
+    .call(attr, "stroke", "#555555")
+    .call(attr, "stroke-width", 1)
+    .call(attr, "stroke-dasharray", "1 2");
   g.select("text.truncated")
     .call(attr, "x", x0)
     .call(attr, "fill", "#8a3a00")

@@ -67,6 +67,8 @@ export interface SessionReplica {
   readonly flushedOffset: number;
   /** The last stable offset (LSO); equal to the HW until transactions exist. */
   readonly lastStable: number;
+  /** Aborted transactions in the log: first offset to the ABORT marker (read_committed skips them). */
+  readonly aborted: ReadonlyArray<{ readonly first: number; readonly last: number }>;
   /** The base offsets of the replica's log segments, oldest first. */
   readonly segmentBases: readonly number[];
 }
@@ -478,6 +480,7 @@ function partitionsOf(
         leo: p.leo,
         flushedOffset: p.flushedOffset,
         lastStable: p.lastStable,
+        aborted: p.aborted,
         segmentBases: p.segments.map((s) => s.baseOffset),
       });
       logs.set(key, list);

@@ -196,7 +196,43 @@ describe("viz: cluster marks: segments and the LSO", () => {
     expect(layout.partitions[0]!.replicas[0]!.segmentTicks.length).toBeGreaterThanOrEqual(1);
   });
 
-  it("the LSO is drawn only where it differs from the HW (never yet: no transactions)", () => {
+  it("transactions: an open one draws the LSO before the HW; aborted ones are marked where they are", () => {
+    const text = [
+      "name: txn-marks",
+      "seed: 3",
+      "duration: 8s",
+      "cluster: {brokers: 3}",
+      "topics: [{name: out, partitions: 1, replication-factor: 3}]",
+      "clients:",
+      "  - {id: committer, type: producer, config: {transactional.id: tx-c}, workload: {topic: out, rate: 50/s, count: 10, transaction: {records: 5, end: commit}}}",
+      "  - {id: aborter, type: producer, config: {transactional.id: tx-a}, workload: {topic: out, rate: 50/s, count: 10, transaction: {records: 5, end: abort}}}",
+      "  - {id: hanger, type: producer, config: {transactional.id: tx-h}, workload: {topic: out, rate: 50/s, from: 3s, count: 3, transaction: {records: 3, end: open}}}",
+    ].join("\n");
+    const session = new Session(text);
+    session.advanceTo(7_000_000);
+    const state = session.state();
+    const layout = layoutCluster(state, new ClusterHistory().update(session.events));
+    const p = state.partitions.find((x) => x.topic === "out")!;
+    const row = layout.partitions.find((r) => r.key === "out-0")!;
+    // Two aborted transactions, on every replica (markers replicate), as the brokers' logs say.
+    for (const log of p.replicaLogs) {
+      expect(log.aborted.length).toBe(2);
+      const bar = row.replicas.find((r) => r.broker === log.broker)!;
+      expect(bar.abortedSpans.map((a) => a.key)).toEqual(
+        log.aborted.map((a) => `${a.first}-${a.last}`),
+      );
+      for (const span of bar.abortedSpans) {
+        expect(span.width).toBeGreaterThan(0);
+        expect(span.x + span.width).toBeLessThanOrEqual(bar.leoX + 0.2);
+      }
+      // The hanging transaction holds the LSO below the HW.
+      expect(log.lastStable).toBeLessThan(log.hw);
+      expect(bar.lsoX).not.toBeNull();
+      expect(bar.lsoX!).toBeLessThan(bar.hwX);
+    }
+  });
+
+  it("the LSO is drawn only where it differs from the HW (none without transactions)", () => {
     const { state, layout } = at("acks-compared", 21_000_000);
     for (const row of layout.partitions) for (const r of row.replicas) expect(r.lsoX).toBeNull();
     // The hook: a replica whose LSO trails its HW (an open transaction) gets a mark before the HW.

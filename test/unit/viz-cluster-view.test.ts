@@ -41,6 +41,30 @@ describe("viz: cluster view (SVG)", () => {
     expect(svg.innerHTML).not.toBe(before);
   });
 
+  it("marks aborted transactions on every replica's bar, with words in the tooltip", () => {
+    const text = [
+      "name: txn-view",
+      "seed: 3",
+      "duration: 6s",
+      "cluster: {brokers: 3}",
+      "topics: [{name: out, partitions: 1, replication-factor: 3}]",
+      "clients:",
+      "  - {id: aborter, type: producer, config: {transactional.id: tx-a}, workload: {topic: out, rate: 50/s, count: 5, transaction: {records: 5, end: abort}}}",
+    ].join("\n");
+    const svg = svgAt(5_000_000, text);
+    const bars = [...svg.querySelectorAll("g.replica")];
+    expect(bars.length).toBe(3);
+    for (const bar of bars) {
+      expect(bar.getAttribute("data-aborted")).toBe("1");
+      const rect = bar.querySelector("rect.aborted")!;
+      expect(Number(rect.getAttribute("width"))).toBeGreaterThan(0);
+      expect(rect.querySelector("title")?.textContent).toMatch(
+        /^aborted transaction, offsets \d+ to \d+/,
+      );
+    }
+    expect(svg.textContent).toContain("✗ aborted txn (read_committed skips)");
+  });
+
   it("matches its snapshot at 14 s", () => {
     expect(svgAt(14_000_000).outerHTML).toMatchSnapshot();
   });

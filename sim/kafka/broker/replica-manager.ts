@@ -221,6 +221,8 @@ export interface PartitionSnapshot {
   readonly leo: number;
   readonly flushedOffset: number;
   readonly lastStable: number;
+  /** Aborted transactions still in the log: first offset to the ABORT marker, inclusive. */
+  readonly aborted: ReadonlyArray<{ readonly first: number; readonly last: number }>;
   readonly epochs: ReadonlyArray<{ readonly epoch: number; readonly startOffset: number }>;
   readonly segments: ReadonlyArray<{
     readonly baseOffset: number;
@@ -2120,6 +2122,9 @@ export class ReplicaManager implements FetcherOwner {
           ? (log?.flushedOffset ?? 0)
           : this.logs.flushedOffset(ml),
       lastStable: log?.lastStableOffset ?? 0,
+      aborted:
+        log?.txnIndex.abortedTxns().map((a) => ({ first: a.firstOffset, last: a.lastOffset })) ??
+        [],
       epochs: log?.epochEntries() ?? [],
       segments:
         log?.segments().map((s) => ({
