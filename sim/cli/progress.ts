@@ -22,16 +22,26 @@ export class ProgressBar {
     this.startedMs = wallClockMs();
   }
 
+  /** A scenario run: virtual time reached of the end, events so far, speed against wall time. */
   update(timeUs: number, endUs: number, events: number): void {
+    this.draw(endUs > 0 ? timeUs / endUs : 1, (elapsedMs) => {
+      const speed = elapsedMs > 0 ? timeUs / 1000 / elapsedMs : 0;
+      return ` ${formatDurationUs(timeUs)} / ${formatDurationUs(endUs)}  ${events} events  ${speed.toFixed(1)}x`;
+    });
+  }
+
+  /**
+   * Redraws the bar at `fraction` done with the label `labelOf(elapsed wall ms)` gives, unless it
+   * is too early to show it or too soon after the last redraw (the label is then not built).
+   */
+  draw(fraction: number, labelOf: (elapsedMs: number) => string): void {
     const nowMs = this.wallClockMs();
     const elapsedMs = nowMs - this.startedMs;
     if (elapsedMs < SHOW_AFTER_MS || nowMs - this.lastDrawMs < REDRAW_EVERY_MS) return;
     this.lastDrawMs = nowMs;
-    const fraction = endUs > 0 ? Math.min(1, timeUs / endUs) : 1;
-    const speed = elapsedMs > 0 ? timeUs / 1000 / elapsedMs : 0;
-    const label = ` ${formatDurationUs(timeUs)} / ${formatDurationUs(endUs)}  ${events} events  ${speed.toFixed(1)}x`;
+    const label = labelOf(elapsedMs);
     const width = Math.max(10, Math.min(40, this.columns - label.length - 4));
-    const filled = Math.round(fraction * width);
+    const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
     // One terminal line at most: a wrapped line could not be redrawn in place with \r.
     const line = `[${"#".repeat(filled)}${"-".repeat(width - filled)}]${label}`.slice(
       0,
