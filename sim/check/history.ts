@@ -49,6 +49,8 @@ export interface SendRecord {
   readonly count: number;
   readonly sentAtUs: number;
   readonly transactional?: { readonly transactionalId: string };
+  /** A stream processor's output: per record, the input record it was made from ("in-0@17"). */
+  readonly sources?: ReadonlyArray<string>;
 }
 
 export interface SendOutcome {
@@ -228,6 +230,26 @@ export interface FinalState {
   readonly atUs: number;
   /** In (topic, partition) order. */
   readonly partitions: ReadonlyArray<FinalPartition>;
+  /** The groups' committed offsets as their coordinators hold them at the end (when known). */
+  readonly groupOffsets?: ReadonlyArray<GroupOffset>;
+}
+
+export interface GroupOffset {
+  readonly group: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset the group reads. */
+  readonly offset: number;
+}
+
+/** A stream processor of the run (its outputs name their inputs: SendRecord.sources). */
+export interface ProcessorRecord {
+  readonly id: string;
+  /** Its group id and transactional.id prefix. */
+  readonly applicationId: string;
+  readonly guarantee: "at_least_once" | "exactly_once_v2";
+  readonly input: ReadonlyArray<string>;
+  readonly output: string;
 }
 
 export interface History {
@@ -243,6 +265,8 @@ export interface History {
   readonly txnMarkers: ReadonlyArray<TxnMarker>;
   /** Explicit lag-monitor samples; when empty, lag-ok samples the leaders' HW changes. */
   readonly brokerOffsets: ReadonlyArray<BrokerOffsetSample>;
+  /** The stream processors of the run (none: empty). */
+  readonly processors: ReadonlyArray<ProcessorRecord>;
   readonly final?: FinalState;
   /** End of the run (Burrow's "now"); at least the last record's time. */
   readonly endUs: number;
@@ -262,6 +286,7 @@ export function makeHistory(parts: Partial<History>): History {
     hwChanges: parts.hwChanges ?? [],
     txnMarkers: parts.txnMarkers ?? [],
     brokerOffsets: parts.brokerOffsets ?? [],
+    processors: parts.processors ?? [],
     ...(parts.final === undefined ? {} : { final: parts.final }),
     endUs: parts.endUs ?? parts.final?.atUs ?? 0,
   };
@@ -317,6 +342,7 @@ export class HistoryRecorder {
     hwChanges: [],
     txnMarkers: [],
     brokerOffsets: [],
+    processors: [],
   };
   private readonly sendIds = new Set<string>();
   private readonly outcomeIds = new Set<string>();
@@ -330,6 +356,10 @@ export class HistoryRecorder {
     assert(
       r.keys === undefined || r.keys.length === r.count,
       () => `send ${r.sendId}: ${r.keys?.length} keys for ${r.count} records`,
+    );
+    assert(
+      r.sources === undefined || r.sources.length === r.count,
+      () => `send ${r.sendId}: ${r.sources?.length} sources for ${r.count} records`,
     );
     this.sendIds.add(r.sendId);
     this.push(this.h.sends, r, r.sentAtUs, "send");
@@ -394,6 +424,14 @@ export class HistoryRecorder {
 
   brokerOffset(r: BrokerOffsetSample): void {
     this.push(this.h.brokerOffsets, r, r.atUs, "broker offset sample");
+  }
+
+  processor(r: ProcessorRecord): void {
+    assert(
+      !this.h.processors.some((p) => p.id === r.id),
+      () => `stream processor ${r.id} recorded twice`,
+    );
+    this.h.processors.push(r);
   }
 
   /** The end-of-run snapshot; taken once. */

@@ -30,6 +30,8 @@ export type ProduceRequest = {
   /** -1 (all), 0 or 1. */
   readonly acks: -1 | 0 | 1;
   readonly timeoutMs: number;
+  /** A transactional producer's id (Kafka's ProduceRequest transactionalId; KIP-890 needs it). */
+  readonly transactionalId?: string | null;
   readonly partitions: readonly ProducePartitionData[];
 };
 

@@ -24,6 +24,7 @@ import { ADMIN_NODE, AdminClient } from "../client/admin.ts";
 import { KafkaConsumer } from "../client/consumer/kafka-consumer.ts";
 import { KafkaProducer } from "../client/producer/kafka-producer.ts";
 import type { KeyDistribution, ProducerWorkload } from "../client/producer/workload.ts";
+import { StreamProcessor } from "../client/streams/stream-processor.ts";
 import type { Engine } from "../engine/engine.ts";
 import { Host } from "../infra/host.ts";
 import type { Network } from "../infra/network.ts";
@@ -43,6 +44,7 @@ import type {
   KeySpec,
   PartitionExpectation,
   Scenario,
+  StreamProcessorSpec,
   TopicSpec,
   WorkloadSpec,
 } from "./load.ts";
@@ -58,6 +60,8 @@ export class KafkaWorld {
   readonly producers = new Map<string, KafkaProducer>();
   /** The scenario's consumers by client id, in the file's order. */
   readonly consumers = new Map<string, KafkaConsumer>();
+  /** The scenario's stream processors by client id, in the file's order. */
+  readonly processors = new Map<string, StreamProcessor>();
   private readonly bootstrap: readonly number[];
   private readonly clientMachine: MachineSpec;
 
@@ -132,10 +136,41 @@ export class KafkaWorld {
             machine: clientMachine,
           }),
         );
+      } else if (client.type === "stream-processor") {
+        this.processors.set(client.id, this.makeProcessor(client, bootstrap, clientMachine));
       } else {
         this.consumers.set(client.id, this.makeConsumer(client, bootstrap, clientMachine));
       }
     }
+  }
+
+  private makeProcessor(
+    client: StreamProcessorSpec,
+    bootstrap: readonly number[],
+    machine: MachineSpec & { disks: MachineSpec["disks"] },
+  ): StreamProcessor {
+    this.recorder.processor({
+      id: client.id,
+      applicationId: client.settings.applicationId,
+      guarantee: client.settings.guarantee,
+      input: client.input,
+      output: client.output,
+    });
+    return new StreamProcessor(this.engine, this.network, {
+      clientId: client.id,
+      version: this.scenario.cluster!.version,
+      bootstrap,
+      settings: client.settings,
+      input: client.input,
+      output: client.output,
+      outputPartitions: () =>
+        this.cluster.activeImage()?.topicByName(client.output)?.partitions.length ?? 1,
+      processingUsPerRecord: client.processingTimeUs,
+      valueBytes: client.valueSizeBytes ?? 100,
+      keepPayloads: client.payloads,
+      history: this.recorder,
+      machine,
+    });
   }
 
   private makeConsumer(
@@ -192,6 +227,8 @@ export class KafkaWorld {
     this.cluster.boot();
     for (const [id, producer] of this.producers) if (!this.notYetStarted.has(id)) producer.boot();
     for (const [id, consumer] of this.consumers) if (!this.notYetStarted.has(id)) consumer.boot();
+    for (const [id, processor] of this.processors)
+      if (!this.notYetStarted.has(id)) processor.boot();
   }
 
   /** Every partition's leader and replicas' logs as they stand now (undefined: no active controller). */
@@ -203,7 +240,15 @@ export class KafkaWorld {
   history(nowUs: number): History | undefined {
     const final = this.finalState();
     if (final === undefined) return undefined;
-    this.recorder.setFinal(final);
+    const groupOffsets = this.groupViews().flatMap((g) =>
+      g.committed.map((o) => ({
+        group: g.groupId,
+        topic: o.topic,
+        partition: o.partition,
+        offset: o.offset,
+      })),
+    );
+    this.recorder.setFinal({ ...final, groupOffsets });
     return this.recorder.history(nowUs);
   }
 
@@ -211,6 +256,11 @@ export class KafkaWorld {
   perform(a: Action): boolean {
     switch (a.kind) {
       case "crash": {
+        const processor = this.processorOf(a.node);
+        if (processor !== undefined) {
+          processor.crash(a.mode);
+          return true;
+        }
         const client = this.clientHost(a.node);
         if (client !== undefined) {
           client.crash(a.mode);
@@ -221,6 +271,11 @@ export class KafkaWorld {
         return true;
       }
       case "restart": {
+        const processor = this.processorOf(a.node);
+        if (processor !== undefined) {
+          processor.restart();
+          return true;
+        }
         const client = this.clientHost(a.node);
         if (client !== undefined) {
           client.restart();
@@ -233,6 +288,14 @@ export class KafkaWorld {
       case "start":
       case "stop":
       case "kill": {
+        const processor = this.processors.get(a.client);
+        if (processor !== undefined) {
+          if (a.kind === "start" && this.notYetStarted.delete(a.client)) processor.boot();
+          else if (a.kind === "kill") processor.crash("process");
+          else if (a.kind === "stop") processor.stop();
+          else processor.restart();
+          return true;
+        }
         const producer = this.producers.get(a.client);
         const consumer = this.consumers.get(a.client);
         const host = producer?.host ?? consumer?.host;
@@ -588,6 +651,11 @@ export class KafkaWorld {
   }
 
   /** The host of a client named `node`, if it is one. */
+  /** The stream processor a node belongs to (its consumer's node or its producer's). */
+  private processorOf(node: string): StreamProcessor | undefined {
+    return this.processors.get(node) ?? this.processors.get(node.replace(/-producer$/, ""));
+  }
+
   private clientHost(node: string) {
     return this.producers.get(node)?.host ?? this.consumers.get(node)?.host;
   }

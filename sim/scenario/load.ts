@@ -37,6 +37,11 @@ import {
   Scalar,
   type Node as YamlNode,
 } from "yaml";
+import {
+  resolveStreamsSettings,
+  type StreamsSettings,
+  splitStreamsConfig,
+} from "../client/streams/streams-config.ts";
 import { nearest } from "../engine/suggest.ts";
 import {
   configNumber,
@@ -257,7 +262,22 @@ export interface ConsumerSpec {
   payloads: boolean;
 }
 
-export type ClientSpec = ProducerSpec | ConsumerSpec;
+/** A consume-transform-produce application (docs/transactions.md, "Stream processors"). */
+export interface StreamProcessorSpec {
+  type: "stream-processor";
+  id: string;
+  input: string[];
+  output: string;
+  /** The config as written (Streams keys, consumer.* and producer.*). */
+  config: ConfigMap;
+  /** Kafka Streams' settings with the consumer's and producer's configs resolved. */
+  settings: StreamsSettings;
+  processingTimeUs: number;
+  valueSizeBytes: number | null;
+  payloads: boolean;
+}
+
+export type ClientSpec = ProducerSpec | ConsumerSpec | StreamProcessorSpec;
 
 export interface PartitionExpectation {
   kind: "partition";
@@ -1135,7 +1155,7 @@ class Normalizer {
   private readonly nodes: NodeInfo[] = [];
   private readonly byName = new Map<string, NodeInfo>();
   private readonly aliases = new Map<string, string>();
-  private readonly clientTypes = new Map<string, "producer" | "consumer">();
+  private readonly clientTypes = new Map<string, "producer" | "consumer" | "stream-processor">();
   private cluster: ClusterSpec | null = null;
   /** The cluster's broker configs as Kafka resolves them (valid keys only): defaults for topics. */
   private brokerConfig: ResolvedConfig | null = null;
@@ -1827,6 +1847,7 @@ class Normalizer {
     this.addNode(raw.id, "client", [...segments, "id"]);
     this.clientTypes.set(raw.id, raw.type);
     const payloads = raw.payloads ?? this.raw.payloads ?? false;
+    if (raw.type === "stream-processor") return this.streamProcessor(raw, segments, payloads);
     const config = this.clientConfig(raw.type, raw.config, [...segments, "config"]);
     if (raw.type === "producer") {
       const workload =
@@ -1844,6 +1865,67 @@ class Normalizer {
         this.optDuration(raw["processing-time"], [...segments, "processing-time"]) ?? 0,
       processing: raw.processing ?? "sync",
       commit: raw.commit ?? "none",
+      payloads,
+    };
+  }
+
+  /**
+   * A stream processor: Kafka Streams' own keys, then its consumer's and producer's configs (the
+   * `consumer.` and `producer.` prefixed keys) validated as those clients' configs are.
+   */
+  private streamProcessor(
+    raw: Extract<NonNullable<RawScenario["clients"]>[number], { type: "stream-processor" }>,
+    segments: Segs,
+    payloads: boolean,
+  ): StreamProcessorSpec {
+    this.addNode(`${raw.id}-producer`, "client", [...segments, "id"]);
+    const configSegs = [...segments, "config"];
+    const config = { ...(raw.config ?? {}) };
+    const version = this.cluster?.version ?? DEFAULT_VERSION;
+    const { settings, problems } = resolveStreamsSettings(version, raw.id, config);
+    for (const problem of problems) {
+      this.report(
+        [...configSegs, problem.key],
+        problem.message,
+        problem.suggestion,
+        problem.at === "key" && problem.key in config ? "key" : undefined,
+      );
+    }
+    const split = splitStreamsConfig(config);
+    for (const [kind, prefix, part] of [
+      ["consumer", "consumer.", split.consumer],
+      ["producer", "producer.", split.producer],
+    ] as const) {
+      const cluster = this.cluster;
+      if (cluster === null) break;
+      for (const [key, value] of Object.entries(part)) {
+        const result = validateConfig(kind, cluster.version, key, value);
+        if (result.ok) continue;
+        const { message, suggestion } = splitSuggestion(result.error);
+        this.report(
+          [...configSegs, `${prefix}${key}`],
+          message,
+          suggestion,
+          configDef(kind, key) === undefined ? "key" : "value",
+        );
+      }
+    }
+    return {
+      type: "stream-processor",
+      id: raw.id,
+      input: [...raw.input],
+      output: raw.output,
+      config,
+      settings: settings ?? {
+        applicationId: "",
+        guarantee: "at_least_once",
+        commitIntervalMs: 0,
+        consumer: {},
+        producer: {},
+      },
+      processingTimeUs:
+        this.optDuration(raw["processing-time"], [...segments, "processing-time"]) ?? 0,
+      valueSizeBytes: this.optSize(raw["value-size"], [...segments, "value-size"]),
       payloads,
     };
   }

@@ -13,7 +13,9 @@
 
 import type { CheckerName } from "../check/checkers/common.ts";
 import { CHECKER_NAMES, CHECKERS } from "../check/checkers/index.ts";
+import { processorEffects } from "../check/checkers/processor-effects.ts";
 import { plural } from "../check/format.ts";
+import type { History, ProcessorRecord } from "../check/history.ts";
 import { ConfigException } from "../client/config-exception.ts";
 import { consumerSettings } from "../client/consumer/settings.ts";
 import { resolveProducerSettings } from "../client/producer/producer-config.ts";
@@ -91,7 +93,22 @@ export interface RunResults {
   cli: Array<{ atUs: number; command: string; output: string; error: string }>;
   /** After the last fault: has the cluster converged, and if not, why (liveness.ts). */
   liveness: LivenessResult;
+  /** Each stream processor's effects in its output (only when the scenario has processors). */
+  processors?: ProcessorSummary[];
   ok: boolean;
+}
+
+/** How often each input record of a stream processor shows in its committed output. */
+export interface ProcessorSummary {
+  readonly id: string;
+  readonly guarantee: "at_least_once" | "exactly_once_v2";
+  /** Input records below the group's final committed offsets. */
+  readonly inputs: number;
+  /** Extra effects: outputs beyond the first of an input. */
+  readonly duplicates: number;
+  /** Committed inputs without an effect. */
+  readonly missing: number;
+  readonly detail: string;
 }
 
 /** A line of the report's story: what happened when, in words. */
@@ -435,7 +452,10 @@ function checkSupported(scenario: Scenario): void {
     const version = scenario.cluster!.version;
     try {
       if (client.type === "producer") resolveProducerSettings(version, client.config);
-      else {
+      else if (client.type === "stream-processor") {
+        resolveProducerSettings(version, client.settings.producer);
+        consumerSettings(version, client.settings.consumer);
+      } else {
         consumerSettings(
           version,
           client.group === null ? client.config : { ...client.config, "group.id": client.group },
@@ -686,8 +706,12 @@ export class ScenarioRun {
     const checkExpectations = scenario.expect.filter(
       (e): e is CheckExpectation => e.kind === "check",
     );
+    let processors: ProcessorSummary[] | undefined;
     if (kafka !== undefined && boundMessage === undefined) {
       const history = kafka.history(engine.now);
+      if (history !== undefined && history.processors.length > 0) {
+        processors = history.processors.map((p) => processorSummary(history, p));
+      }
       const verdicts = new Map<CheckerName, { holds: boolean; detail: string }>();
       if (history !== undefined) {
         // Every checker runs on every run and is reported; only those in `expect` decide the outcome.
@@ -726,6 +750,7 @@ export class ScenarioRun {
       expectations: record.expectations,
       cli: record.cli,
       liveness,
+      ...(processors === undefined ? {} : { processors }),
       ok:
         boundMessage === undefined &&
         broken.length === 0 &&
@@ -750,6 +775,25 @@ export class ScenarioRun {
     };
     return this.report;
   }
+}
+
+function processorSummary(history: History, p: ProcessorRecord): ProcessorSummary {
+  const e = processorEffects(history, p);
+  const duplicates = e.duplicates.reduce((n, d) => n + d.count - 1, 0);
+  const first = e.duplicates[0];
+  const detail = !e.judged
+    ? "the output topic is not in the final state"
+    : `${e.inputs} committed inputs, ${duplicates} duplicate effects, ${e.missing.length} missing` +
+      (first === undefined ? "" : `; e.g. ${first.source} → ${first.outputs.join(", ")}`) +
+      (e.missing[0] === undefined ? "" : `; e.g. ${e.missing[0]} has no output`);
+  return {
+    id: p.id,
+    guarantee: p.guarantee,
+    inputs: e.inputs,
+    duplicates,
+    missing: e.missing.length,
+    detail,
+  };
 }
 
 /** Turns trace events into the report's story and the transfer table. */
@@ -1115,6 +1159,10 @@ export function formatReport(report: RunReport): string {
     out.push(...report.metrics);
   }
   if (r.checks.length > 0) {
+    if (r.processors !== undefined) {
+      out.push("", "Stream processors (each input's effects in the committed output)");
+      for (const p of r.processors) out.push(`  ${p.id} (${p.guarantee}): ${p.detail}`);
+    }
     out.push("", "Checks");
     for (const c of r.checks)
       out.push(`  ${c.holds ? "ok  " : "FAIL"} ${c.name}: ${clip(c.detail, 240)}`);

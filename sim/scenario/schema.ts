@@ -416,8 +416,33 @@ const Consumer = Obj(
   "A consumer client.",
 );
 
-const Client = Type.Union([Producer, Consumer], {
-  description: "A client: a producer or a consumer, by `type`.",
+const StreamProcessor = Obj(
+  {
+    id: Name("The client id: its consumer's node; its producer is the node `<id>-producer`."),
+    type: Type.Literal("stream-processor", {
+      description: "A consume-transform-produce application (a Kafka Streams map).",
+    }),
+    input: Type.Array(TopicName("A topic."), {
+      minItems: 1,
+      description: "The topics it reads (subscribed as the group application.id).",
+    }),
+    output: TopicName("The topic it writes one record to for each record it reads."),
+    config: Opt(
+      ConfigMap(
+        "Kafka Streams configs: application.id, processing.guarantee, commit.interval.ms; consumer.* and producer.* for the clients'.",
+      ),
+    ),
+    "processing-time": Opt(Duration("Simulated work per record, e.g. 1ms.")),
+    "value-size": Opt(Size("Bytes of each output value (default 100B).")),
+    payloads: Opt(
+      Type.Boolean({ description: "Keep readable output values (the input record's name)." }),
+    ),
+  },
+  "A stream processor: reads its input topics, writes one output record per input record, commits.",
+);
+
+const Client = Type.Union([Producer, Consumer, StreamProcessor], {
+  description: "A client: a producer, a consumer or a stream processor, by `type`.",
   "x-hint": "a client map with `id` and `type`",
 });
 

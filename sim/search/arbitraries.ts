@@ -33,7 +33,9 @@ import {
   FAULT_KINDS,
   type Fault,
   type FaultKind,
+  type ProcessorLoad,
   type ProducerLoad,
+  processorId,
   producerId,
   type SearchCase,
 } from "./case.ts";
@@ -51,9 +53,11 @@ export type FaultBudget = "one-at-a-time" | "any";
 /**
  * What a search draws from. "replication": RF 3 on 3-5 brokers, producers and a group (the delivery
  * properties). "consumers": the same with slow consumers (processing guarantees). "wide": every
- * shape, 1-7 brokers, every version and setting (the simulator's soundness).
+ * shape, 1-7 brokers, every version and setting (the simulator's soundness). "streams": a
+ * producer feeding one or two stream processors (3.0+, exactly-once), faults limited to broker
+ * crashes and client kills, one at a time.
  */
-export type SearchSpace = "replication" | "consumers" | "wide";
+export type SearchSpace = "replication" | "consumers" | "streams" | "wide";
 
 export interface CaseOptions {
   readonly space: SearchSpace;
@@ -86,6 +90,9 @@ const EXCLUSIVE: ReadonlySet<FaultKind> = new Set([
   "kill",
 ]);
 
+/** The streams space's faults: one broker crash or one client kill at a time (issue #8). */
+const STREAMS_FAULTS: readonly FaultKind[] = ["crash", "kill"];
+
 interface RawFault {
   readonly kind: number;
   readonly gapMs: number;
@@ -116,6 +123,7 @@ interface RawCase {
   readonly settings: Settings;
   readonly producers: ProducerLoad[];
   readonly consumers: ConsumerLoad[];
+  readonly processors: ProcessorLoad[];
   /** Bit i set: FAULT_KINDS[i] may be used (swarm); 0 means all. */
   readonly swarm: number;
   readonly faults: RawFault[];
@@ -135,10 +143,11 @@ function versionsOf(space: SearchSpace): readonly KafkaVersion[] {
   // The delivery properties need epoch-based truncation (fault-search.md); newest first, so
   // fast-check shrinks toward the current release.
   const all = [...KAFKA_VERSIONS].reverse();
+  if (space === "streams") return all.filter((v) => versionAtLeast(v, "3.0"));
   return space === "wide" ? all : all.filter((v) => versionAtLeast(v, OLDEST_SAFE_VERSION));
 }
 
-function settingsArb(pins: Pins): fc.Arbitrary<Settings> {
+function settingsArb(pins: Pins, space: SearchSpace): fc.Arbitrary<Settings> {
   return fc.record({
     acks: pinned(pins, "acks", fc.constantFrom("all", "1", "0")),
     "min.insync.replicas": pinned(pins, "min.insync.replicas", fc.integer({ min: 1, max: 3 })),
@@ -156,6 +165,15 @@ function settingsArb(pins: Pins): fc.Arbitrary<Settings> {
       fc.constantFrom(...ASSIGNORS),
     ),
     "enable.auto.commit": pinned(pins, "enable.auto.commit", fc.boolean()),
+    // Drawn only where there are processors (a constant draws no randomness, so the other
+    // spaces' cases are the same as before the setting existed).
+    "processing.guarantee": pinned(
+      pins,
+      "processing.guarantee",
+      space === "streams"
+        ? fc.constantFrom("exactly_once_v2", "at_least_once")
+        : fc.constant("exactly_once_v2"),
+    ),
   });
 }
 
@@ -191,7 +209,7 @@ function rawCaseArb(o: CaseOptions): fc.Arbitrary<RawCase> {
     controllers: fc.constantFrom<1 | 3 | "combined">("combined", 3, 1),
     partitions: fc.integer({ min: 1, max: wide ? 6 : 3 }),
     replicationFactor: wide ? fc.integer({ min: 1, max: 3 }) : fc.constant(3),
-    settings: settingsArb(o.pins),
+    settings: settingsArb(o.pins, o.space),
     producers: fc.array(
       fc.record({
         rate: fc.integer({ min: 1, max: 10 }).map((r) => r * 2),
@@ -199,7 +217,14 @@ function rawCaseArb(o: CaseOptions): fc.Arbitrary<RawCase> {
       }),
       { minLength: 1, maxLength: 2 },
     ),
-    consumers,
+    consumers: o.space === "streams" ? fc.constant([]) : consumers,
+    processors:
+      o.space === "streams"
+        ? fc.array(
+            fc.record({ processingUs: fc.integer({ min: 0, max: 5 }).map((ms) => ms * MS) }),
+            { minLength: 1, maxLength: 2 },
+          )
+        : fc.constant([]),
     swarm: fc.nat({ max: (1 << FAULT_KINDS.length) - 1 }),
     faults: fc.array(rawFault, { maxLength: o.budget === "any" ? 6 : 5 }),
     seed: fc.integer({ min: 1, max: 2_147_483_647 }),
@@ -249,6 +274,7 @@ function nodesOf(c: RawCase, version: KafkaVersion): Nodes {
   const clients = [
     ...c.producers.map((_, i) => producerId(i)),
     ...c.consumers.map((_, i) => consumerId(i)),
+    ...c.processors.map((_, i) => processorId(i)),
   ];
   return { brokers, controllers, clients };
 }
@@ -328,7 +354,10 @@ function resolveCase(c: RawCase, o: CaseOptions): SearchCase {
   const settings = normalizeSettings(c.settings, version);
   const replicationFactor = Math.min(c.replicationFactor, c.brokers);
   const nodes = nodesOf(c, version);
-  const kinds = kindsFor(c.swarm, nodes.clients.length, c.brokers, o.budget);
+  const kinds =
+    o.space === "streams"
+      ? STREAMS_FAULTS
+      : kindsFor(c.swarm, nodes.clients.length, c.brokers, o.budget);
   const lastRepair = lastRepairUs(o.durationUs);
   const faults: Fault[] = [];
   let nextExclusiveUs = FIRST_FAULT_US;
@@ -361,6 +390,7 @@ function resolveCase(c: RawCase, o: CaseOptions): SearchCase {
     settings,
     producers: c.producers,
     consumers: c.consumers,
+    processors: c.processors,
     faults,
     seed: c.seed,
     durationUs: o.durationUs,

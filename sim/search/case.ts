@@ -98,6 +98,11 @@ export interface ConsumerLoad {
   readonly processingUs: number;
 }
 
+export interface ProcessorLoad {
+  /** Simulated work per record, µs. */
+  readonly processingUs: number;
+}
+
 export interface SearchCase {
   readonly version: KafkaVersion;
   readonly brokers: number;
@@ -110,6 +115,8 @@ export interface SearchCase {
   readonly settings: Settings;
   readonly producers: readonly ProducerLoad[];
   readonly consumers: readonly ConsumerLoad[];
+  /** Stream processors reading TOPIC and writing OUTPUT_TOPIC (the "streams" space). */
+  readonly processors: readonly ProcessorLoad[];
   /** In time order. */
   readonly faults: readonly Fault[];
   /** The simulation's seed (network jitter, client timing). */
@@ -126,6 +133,16 @@ export function producerId(i: number): string {
 
 export function consumerId(i: number): string {
   return `consumer-${i + 1}`;
+}
+
+/** The topic stream processors write to. */
+export const OUTPUT_TOPIC = "t-out";
+
+/** The application.id (group) every stream processor of a case shares. */
+export const APPLICATION_ID = "app";
+
+export function processorId(i: number): string {
+  return `processor-${i + 1}`;
 }
 
 /** `1.204 s` (milliseconds kept). */
@@ -215,13 +232,18 @@ export function describeCase(c: SearchCase): string {
     `enable.idempotence=${s["enable.idempotence"]}, ` +
     `max.in.flight.requests.per.connection=${s["max.in.flight.requests.per.connection"]}, ` +
     `retries=${s.retries}, partition.assignment.strategy=${s["partition.assignment.strategy"]}, ` +
-    `enable.auto.commit=${s["enable.auto.commit"]}`;
+    `enable.auto.commit=${s["enable.auto.commit"]}` +
+    (c.processors.length > 0 ? `, processing.guarantee=${s["processing.guarantee"]}` : "");
   const load = [
     ...c.producers.map(
       (p, i) => `${producerId(i)} ${p.rate}/s${p.keys > 0 ? `, ${p.keys} keys` : ", no keys"}`,
     ),
     ...c.consumers.map(
       (k, i) => `${consumerId(i)} in ${k.group} (${k.processingUs / 1000} ms per record)`,
+    ),
+    ...c.processors.map(
+      (k, i) =>
+        `${processorId(i)} ${TOPIC} → ${OUTPUT_TOPIC} (${k.processingUs / 1000} ms per record)`,
     ),
   ].join("; ");
   const faults =

@@ -74,6 +74,13 @@ export function judgeText(property: PropertyDef, text: string, file = CASE_FILE)
     const v = checks.find((x) => x.name === name);
     if (v !== undefined && !v.holds) broken.push({ what: name, detail: v.detail });
   }
+  if (property.exactlyOnce === true) {
+    for (const p of report.results.processors ?? []) {
+      if (p.duplicates > 0 || p.missing > 0) {
+        broken.push({ what: "exactly-once", detail: `${p.id} (${p.guarantee}): ${p.detail}` });
+      }
+    }
+  }
   if (property.converges && !report.results.liveness.converged) {
     broken.push({ what: "converges", detail: report.results.liveness.pending.join("; ") });
   }

@@ -9,6 +9,8 @@
  * - one checker each (`no-lost-acked-writes`, ...), and `converges` alone: the same settings and
  *   budget, one guarantee.
  * - `no-reprocessing` / `no-skipped-records`: a consumer group's processing, with slow consumers.
+ * - `exactly-once`: stream processors (processing.guarantee=exactly_once_v2) under one broker
+ *   crash or client kill at a time: each input's effect is in the committed output once.
  * - `simulator-sound`: whatever the shape, settings and faults, the simulator never throws, never
  *   breaks an invariant, never runs into its event bound (a livelock), and only runs scenarios it
  *   generated validly.
@@ -32,6 +34,8 @@ export interface PropertyDef {
   readonly space: SearchSpace;
   /** Settings pinned unless the user pins another value. */
   readonly defaults: Partial<Settings>;
+  /** Every stream processor's inputs have exactly one effect in its committed output. */
+  readonly exactlyOnce?: boolean;
 }
 
 const SAFE_CHECKS: readonly CheckerName[] = [
@@ -92,6 +96,16 @@ export const PROPERTIES: readonly PropertyDef[] = [
     converges: false,
     space: "consumers",
     defaults: { ...SAFE_SETTINGS, "enable.auto.commit": false },
+  },
+  {
+    name: "exactly-once",
+    summary:
+      "each input record of a stream processor has exactly one effect in its committed output, and read_committed reads stay clean",
+    checks: ["read-committed"],
+    converges: false,
+    space: "streams",
+    defaults: SAFE_SETTINGS,
+    exactlyOnce: true,
   },
   {
     name: "simulator-sound",

@@ -16,9 +16,12 @@ import type { ConfigKind } from "../kafka/config-defs.ts";
 import { ASSIGNOR_CLASSES, configDef, existsIn } from "../kafka/config-defs.ts";
 import { type KafkaVersion, versionProfile } from "../kafka/version.ts";
 import {
+  APPLICATION_ID,
   consumerId,
   describeFault,
   type Fault,
+  OUTPUT_TOPIC,
+  processorId,
   producerId,
   type SearchCase,
   TOPIC,
@@ -166,6 +169,11 @@ export function scenarioText(c: SearchCase, options: ScenarioTextOptions = {}): 
   out.push(
     `  - { name: ${TOPIC}, partitions: ${c.partitions}, replication-factor: ${c.replicationFactor} }`,
   );
+  if (c.processors.length > 0) {
+    out.push(
+      `  - { name: ${OUTPUT_TOPIC}, partitions: ${c.partitions}, replication-factor: ${c.replicationFactor} }`,
+    );
+  }
   out.push("clients:");
   const untilUs = c.durationUs - Math.min(QUIET_TAIL_US, Math.floor(c.durationUs / 4));
   c.producers.forEach((p, i) => {
@@ -209,6 +217,23 @@ export function scenarioText(c: SearchCase, options: ScenarioTextOptions = {}): 
     for (const [key, value] of config) out.push(`      ${key}: ${value}`);
     out.push(`    processing-time: ${seconds(k.processingUs)}`);
     if (!s["enable.auto.commit"]) out.push("    commit: sync");
+  });
+  c.processors.forEach((k, i) => {
+    out.push(`  - id: ${processorId(i)}`);
+    out.push("    type: stream-processor");
+    out.push(`    input: [${TOPIC}]`);
+    out.push(`    output: ${OUTPUT_TOPIC}`);
+    out.push("    config:");
+    out.push(`      application.id: ${APPLICATION_ID}`);
+    out.push(`      processing.guarantee: ${s["processing.guarantee"]}`);
+    for (const [key, value] of CONSUMER_TIMEOUTS) {
+      if (key !== "auto.offset.reset" && has("consumer", key, v))
+        out.push(`      consumer.${key}: ${value}`);
+    }
+    for (const [key, value] of PRODUCER_TIMEOUTS) {
+      if (has("producer", key, v)) out.push(`      producer.${key}: ${value}`);
+    }
+    out.push(`    processing-time: ${seconds(k.processingUs)}`);
   });
   if (c.faults.length > 0) {
     out.push("timeline:");

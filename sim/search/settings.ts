@@ -30,7 +30,12 @@ export interface Settings {
   readonly retries: number;
   readonly "partition.assignment.strategy": Assignor;
   readonly "enable.auto.commit": boolean;
+  /** The stream processors' guarantee (the "streams" space only). */
+  readonly "processing.guarantee": Guarantee;
 }
+
+export const GUARANTEES = ["exactly_once_v2", "at_least_once"] as const;
+export type Guarantee = (typeof GUARANTEES)[number];
 
 export type SettingName = keyof Settings;
 
@@ -43,6 +48,7 @@ export const SETTING_NAMES: readonly SettingName[] = [
   "retries",
   "partition.assignment.strategy",
   "enable.auto.commit",
+  "processing.guarantee",
 ];
 
 export const MAX_RETRIES = 2_147_483_647;
@@ -57,6 +63,7 @@ export const SAFE_SETTINGS: Settings = {
   retries: MAX_RETRIES,
   "partition.assignment.strategy": "cooperative-sticky",
   "enable.auto.commit": false,
+  "processing.guarantee": "exactly_once_v2",
 };
 
 /** The oldest profile the safe property covers: epoch-based truncation (KIP-101). */
@@ -110,6 +117,15 @@ export function parseSettingArg(text: string): Partial<Settings> {
         );
       }
       return { [name]: raw as Assignor };
+    }
+    case "processing.guarantee": {
+      if (!(GUARANTEES as readonly string[]).includes(raw)) {
+        const guess = nearest(raw, GUARANTEES);
+        bad(
+          `expected one of ${GUARANTEES.join(", ")}${guess === undefined ? "" : ` (did you mean "${guess}"?)`}`,
+        );
+      }
+      return { [name]: raw as Guarantee };
     }
     case "min.insync.replicas":
     case "max.in.flight.requests.per.connection":

@@ -168,9 +168,12 @@ function leaderBatches(ctx: ToolContext, topic: string, partition: number): Reco
 export function recordsOfSlice(ctx: ToolContext, poll: ConsumerPollRecord): ConsumedRecord[] {
   const out: ConsumedRecord[] = [];
   const end = poll.nextOffset ?? poll.offset + poll.count;
-  for (const b of leaderBatches(ctx, poll.topic, poll.partition)) {
+  const batches = leaderBatches(ctx, poll.topic, poll.partition);
+  const aborted = poll.isolation === "read_committed" ? abortedBatches(batches) : undefined;
+  for (const b of batches) {
     if (out.length >= poll.count) break;
     if (b.isControl || b.baseOffset + b.count <= poll.offset || b.baseOffset >= end) continue;
+    if (aborted?.has(b) === true) continue; // read_committed skipped it too
     const offsets = b.offsets ?? Array.from({ length: b.count }, (_, i) => b.baseOffset + i);
     const perRecord =
       b.count > 0 ? Math.floor((b.bytes - RECORD_BATCH_OVERHEAD_BYTES) / b.count) : 0;
@@ -189,6 +192,24 @@ export function recordsOfSlice(ctx: ToolContext, poll: ConsumerPollRecord): Cons
           b.values === undefined ? valueBytesOf(perRecord) : utf8Length(key) + utf8Length(value),
       });
     });
+  }
+  return out;
+}
+
+/** Transactional batches that an ABORT marker of their producer ends (what read_committed skips). */
+function abortedBatches(batches: readonly RecordBatch[]): Set<RecordBatch> {
+  const out = new Set<RecordBatch>();
+  const open = new Map<number, RecordBatch[]>();
+  for (const b of batches) {
+    if (b.isControl) {
+      const pending = open.get(b.producerId) ?? [];
+      if (b.controlType === "ABORT") for (const x of pending) out.add(x);
+      open.delete(b.producerId);
+    } else if (b.isTransactional) {
+      const list = open.get(b.producerId);
+      if (list === undefined) open.set(b.producerId, [b]);
+      else list.push(b);
+    }
   }
   return out;
 }

@@ -30,6 +30,8 @@ import type { RecordBatch } from "../../sim/kafka/types.ts";
 import { ClusterWorld, DEFAULT_MACHINE } from "../support/cluster-world.ts";
 
 const TOPIC = "out";
+/** The scripted client writes transactional batches with no coordinator behind them (no KIP-890). */
+const NO_VERIFICATION = { "transaction.partition.verification.enable": false };
 const MB = 1_048_576;
 
 type Request = ProduceRequest | FetchRequest | ListOffsetsRequest | WriteTxnMarkersRequest;
@@ -175,6 +177,8 @@ function world(seed = 11): ClusterWorld {
     brokers: 3,
     controllers: { kind: "combined" },
     topics: [{ name: TOPIC, partitions: 1, replicationFactor: 3 }],
+    // No coordinator here: the scripted client plays it, so KIP-890 verification is off.
+    config: NO_VERIFICATION,
     recordTrace: true,
   });
 }
@@ -481,6 +485,7 @@ describe("kafka: transactions: a marker below min.insync.replicas", () => {
         config: { "min.insync.replicas": "3" },
       },
     ],
+    config: NO_VERIFICATION,
     recordTrace: true,
   });
   const client = new ScriptClient(w.engine, w.network);

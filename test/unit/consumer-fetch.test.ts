@@ -136,6 +136,11 @@ describe("consumer: fetch buffer", () => {
           { baseOffset: 100, sendId: "p:100" },
           { baseOffset: 150, sendId: "p:150" },
         ],
+        // The records' offsets, one run per batch touched.
+        runs: [
+          { offset: 105, count: 45 },
+          { offset: 150, count: 15 },
+        ],
       },
     ]);
     position = 165;

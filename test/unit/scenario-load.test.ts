@@ -468,7 +468,7 @@ describe("scenario loader: errors name file, line, column and path", () => {
     });
     expect(issueOf("name: x\nclients: [{id: c, type: consumr}]\n")).toMatchObject({
       path: "clients[0].type",
-      message: "must be one of producer, consumer; got `consumr`",
+      message: "must be one of producer, consumer, stream-processor; got `consumr`",
       suggestion: "consumer",
     });
   });

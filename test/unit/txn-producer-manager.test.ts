@@ -461,7 +461,7 @@ describe("TransactionManager: sendOffsetsToTransaction", () => {
     });
   });
 
-  it("is best effort: an unanswered TxnOffsetCommit is given up and the commit goes on", () => {
+  it("retries an unanswered TxnOffsetCommit, and EndTxn waits until it is answered", () => {
     const { host, tm } = initialised();
     tm.beginTransaction();
     tm.sendOffsetsToTransaction({
@@ -483,9 +483,20 @@ describe("TransactionManager: sendOffsetsToTransaction", () => {
     tm.commitTransaction();
     host.nowUs = 30_000 * MS;
     tm.onTimer(commit.m.correlationId);
-    expect(host.traces.some((t) => t.step === "offsets-not-committed")).toBe(true);
-    tm.poll(host.nowUs);
-    // AddOffsetsToTxn put the group's partition in the transaction: EndTxn is needed.
+    expect(host.traces.some((t) => t.step === "offsets-not-committed")).toBe(false);
+    // After retry.backoff.ms the group coordinator is looked up again and the offsets re-sent.
+    tm.poll(host.nowUs + 100 * MS);
+    answerFind(host, tm, 5, "group");
+    tm.poll(host.nowUs + 100 * MS);
+    const again = host.take();
+    expect(again.m).toMatchObject({ type: "TxnOffsetCommitRequest", groupId: "g" });
+    tm.onResponse(5, {
+      type: "TxnOffsetCommitResponse",
+      bytes: 10,
+      correlationId: again.m.correlationId,
+      results: [{ topic: "in", partitions: [{ partition: 0, error: "NONE" }] }],
+    });
+    tm.poll(host.nowUs + 100 * MS);
     expect(host.take().m).toMatchObject({ type: "EndTxnRequest", committed: true });
   });
 });

@@ -9,6 +9,9 @@
  * wrong only when it delivered more records than its span holds outside bad transactions; the
  * first such batch is named. Polls without origins on a partition absent from the final state are
  * not judged.
+ *
+ * And for every stream processor with processing.guarantee=exactly_once_v2: each input record its
+ * group committed past has exactly one effect in the committed output (processor-effects.ts).
  */
 import { tpKey } from "../../kafka/types.ts";
 import { formatTimeUs } from "../format.ts";
@@ -22,6 +25,7 @@ import {
   ViolationList,
   verdict,
 } from "./common.ts";
+import { processorEffects } from "./processor-effects.ts";
 
 interface Suspect {
   readonly batch: FinalBatch;
@@ -61,10 +65,51 @@ export function checkReadCommitted(history: History): Verdict {
       });
     }
   }
+  const dirtyReads = violations.count;
+  const processors = checkExactlyOnce(history, violations);
   const summary =
     `${judged} read_committed polls judged` +
-    (unjudged > 0 ? `; ${unjudged} without origins or final log not judged` : "");
-  return verdict("read-committed", summary, violations, "dirty read");
+    (unjudged > 0 ? `; ${unjudged} without origins or final log not judged` : "") +
+    processors;
+  return violations.count === dirtyReads
+    ? verdict("read-committed", summary, violations, "dirty read")
+    : verdict("read-committed", summary, violations, "violation");
+}
+
+/**
+ * Each exactly_once_v2 processor: every input record its group committed past has exactly one
+ * effect in the committed output. Returns the summary's clause.
+ */
+function checkExactlyOnce(history: History, violations: ViolationList): string {
+  const parts: string[] = [];
+  for (const processor of history.processors) {
+    if (processor.guarantee !== "exactly_once_v2") continue;
+    const e = processorEffects(history, processor);
+    if (!e.judged) {
+      parts.push(`${processor.id}: output not in the final state, not judged`);
+      continue;
+    }
+    parts.push(`${processor.id}: ${e.inputs} committed inputs`);
+    for (const d of e.duplicates) {
+      violations.add({
+        anomaly: "duplicate effect",
+        message:
+          `${processor.id} (exactly_once_v2): input ${d.source} has ${d.count} effects in the ` +
+          `committed output (${d.outputs.join(", ")})`,
+        topic: processor.output,
+      });
+    }
+    for (const source of e.missing) {
+      violations.add({
+        anomaly: "lost effect",
+        message:
+          `${processor.id} (exactly_once_v2): input ${source} is below ${processor.applicationId}'s ` +
+          "committed offset but has no effect in the committed output",
+        topic: processor.output,
+      });
+    }
+  }
+  return parts.length === 0 ? "" : `; ${parts.join("; ")}`;
 }
 
 /** Why reading the transaction's records at `atUs` was wrong, or undefined if it was fine. */

@@ -114,6 +114,8 @@ export interface DeliveredSlice {
   /** Leader epoch of the last record's batch (the position's epoch, KIP-320). */
   readonly lastEpoch: number;
   readonly origins: ReadonlyArray<{ readonly baseOffset: number; readonly sendId: string }>;
+  /** The records' offsets as runs (gaps: control records, aborted batches, compaction). */
+  readonly runs: ReadonlyArray<{ readonly offset: number; readonly count: number }>;
 }
 
 interface CompletedFetch {
@@ -233,6 +235,7 @@ function takeRecords(f: CompletedFetch, limit: number): DeliveredSlice | undefin
   let count = 0;
   let lastEpoch = -1;
   const origins: Array<{ baseOffset: number; sendId: string }> = [];
+  const runs: Array<{ offset: number; count: number }> = [];
   while (count < limit && f.batchIndex < f.batches.length) {
     const b = f.batches[f.batchIndex]!;
     const end = b.baseOffset + b.count;
@@ -249,11 +252,13 @@ function takeRecords(f: CompletedFetch, limit: number): DeliveredSlice | undefin
       taken = Math.min(end - start, limit - count);
       firstInBatch = start;
       next = start + taken;
+      if (taken > 0) runs.push({ offset: start, count: taken });
     } else {
       const live = b.offsets.filter((o) => o >= start);
       taken = Math.min(live.length, limit - count);
       firstInBatch = live[0] ?? end;
       next = taken === live.length ? end : live[taken - 1]! + 1;
+      for (const o of live.slice(0, taken)) runs.push({ offset: o, count: 1 });
     }
     if (taken > 0) {
       if (first < 0) first = firstInBatch;
@@ -276,5 +281,6 @@ function takeRecords(f: CompletedFetch, limit: number): DeliveredSlice | undefin
     nextOffset: f.cursor,
     lastEpoch,
     origins,
+    runs,
   };
 }

@@ -58,7 +58,7 @@ import type {
 } from "../../kafka/protocol-clients.ts";
 import type { KafkaError } from "../../kafka/types.ts";
 import { tpKey } from "../../kafka/types.ts";
-import type { KafkaVersion } from "../../kafka/version.ts";
+import { type KafkaVersion, versionProfile } from "../../kafka/version.ts";
 import { type ConsumerGroupIo, ConsumerMembership } from "./consumer-membership.ts";
 import { type DeliveredSlice, FETCH_METADATA_ERRORS, FetchBuffer, planFetches } from "./fetcher.ts";
 import {
@@ -76,6 +76,7 @@ import {
   type ConsumerException,
   type ConsumerHistorySink,
   DEFAULT_APPLICATION,
+  type PolledRecords,
   RECOVERABLE_EXCEPTIONS,
   type ThrownException,
   type TopicPartitionRef,
@@ -315,6 +316,29 @@ export class KafkaConsumer implements Actor {
   commitAsync(): void {
     if (this.life === 0 || this.appState === "closed") return;
     this.commit("async", this.positions.allConsumed());
+  }
+
+  /**
+   * Forget the positions and fetched records of every assigned partition and start again from
+   * the group's committed offsets (a stream processor after an aborted transaction: Kafka
+   * Streams closes its tasks dirty and reinitialises them from the committed offsets).
+   */
+  rewindToCommitted(): void {
+    if (this.life === 0) return;
+    for (const p of this.positions.all()) {
+      this.buffer.drop(p.topic, p.partition);
+      if (p.busy) continue; // a lookup in flight sets it
+      const from = p.offset;
+      p.state = "initializing";
+      p.offset = -1;
+      this.traceReset(p, from, -1, "rewind-to-committed");
+    }
+    this.updatePositions();
+  }
+
+  /** The positions after the records returned so far (what a commit of them would send). */
+  consumedOffsets(): ReadonlyArray<{ topic: string; partition: number; offset: number }> {
+    return this.positions.allConsumed();
   }
 
   /** The exceptions thrown to the application so far. */
@@ -625,7 +649,10 @@ export class KafkaConsumer implements Actor {
     if (delivered.length > 0) return this.deliver(delivered);
     const now = this.engine.now;
     if (now >= this.pollDeadlineUs) {
-      // poll() returned nothing; the loop calls it again.
+      // poll() returned nothing; the loop (or the application's code) calls it again.
+      this.engine.cancel(this.pollTimer);
+      this.pollTimer = undefined;
+      if (this.app.onRecords !== undefined) return this.runApplication([]);
       return this.poll();
     }
     this.engine.cancel(this.pollTimer);
@@ -664,8 +691,28 @@ export class KafkaConsumer implements Actor {
 
   private processingDone(): void {
     for (const d of this.processing) this.recordPoll(d.slice, d.generation, d.slice.count);
+    const records = this.processing.map((d) => ({
+      topic: d.slice.topic,
+      partition: d.slice.partition,
+      runs: d.slice.runs,
+      nextOffset: d.slice.nextOffset,
+    }));
     this.processing = [];
+    if (this.app.onRecords !== undefined) return this.runApplication(records);
     this.afterBatch();
+  }
+
+  /** The application's own code after a poll; the loop goes on when it calls `resume`. */
+  private runApplication(records: PolledRecords[]): void {
+    this.appState = "processing";
+    const life = this.life;
+    const token = ++this.token;
+    this.app.onRecords!(records, (commit) => {
+      if (this.life !== life || this.token !== token || this.appState !== "processing") return;
+      if (this.closeRequested) return this.runClose();
+      if (commit) return this.commitSync();
+      this.poll();
+    });
   }
 
   /** After a batch: the manual commit the application makes, then the next poll. */
@@ -1205,10 +1252,36 @@ export class KafkaConsumer implements Actor {
         correlationId,
         groupId: this.settings.groupId!,
         partitions: list.map((p) => ({ topic: p.topic, partition: p.partition })),
-        requireStable: false,
+        // ConsumerCoordinator.sendOffsetFetchRequest asks for stable offsets from 2.5 (KIP-447),
+        // whatever isolation.level says.
+        requireStable: versionProfile(this.options.version).kip447,
       },
       { kind: "offset-fetch", broker: group.coordinator, keys },
     );
+  }
+
+  /**
+   * KafkaConsumer.groupMetadata(): what a transactional producer sends with its offsets
+   * (sendOffsetsToTransaction), so that the group coordinator can fence a zombie (KIP-447).
+   */
+  groupMetadata(): {
+    groupId: string;
+    generationId: number;
+    memberId: string;
+    groupInstanceId: string | null;
+  } {
+    const groupId = this.settings.groupId;
+    if (groupId === null) {
+      throw new Error(
+        "InvalidGroupIdException: To use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.",
+      );
+    }
+    return {
+      groupId,
+      generationId: this.group?.generation ?? -1,
+      memberId: this.group?.memberId ?? "",
+      groupInstanceId: this.settings.groupInstanceId,
+    };
   }
 
   private onOffsetFetch(pending: Pending, m: OffsetFetchResponse): void {
@@ -1218,6 +1291,20 @@ export class KafkaConsumer implements Actor {
     if (m.error !== "NONE") {
       if (m.error === "NOT_COORDINATOR" || m.error === "COORDINATOR_NOT_AVAILABLE")
         this.group?.coordinatorUnknown(m.error);
+      return this.armRetry();
+    }
+    const unstable = m.partitions.filter((r) => r.error === "UNSTABLE_OFFSET_COMMIT");
+    if (unstable.length > 0) {
+      // OffsetFetchResponseHandler: UnstableOffsetCommitException (retriable) fails the whole
+      // fetch; it is asked again after retry.backoff.ms, until the transactions are complete.
+      this.emit("consumer.offsets.unstable", {
+        partitions: unstable.map((r) => tpKey(r.topic, r.partition)).join(","),
+      });
+      for (const key of entry.keys) {
+        const { topic, partition } = parseTpKey(key);
+        const p = this.positions.get(topic, partition);
+        if (p !== undefined) p.retryAtUs = this.engine.now + this.settings.retryBackoffMs * 1000;
+      }
       return this.armRetry();
     }
     for (const r of m.partitions) {

@@ -117,6 +117,24 @@ export interface ConsumerApplication {
   readonly maxQueuedRecords: number;
   /** A ConsumerRebalanceListener whose onPartitionsRevoked commits the revoked positions. */
   readonly commitOnRevoke: boolean;
+  /**
+   * Application code run after each poll (a stream processor's loop), instead of the scripted
+   * commit: it gets the polled records (none when the poll timed out empty) and calls `resume`
+   * when it is done, with `commit: true` for a commitSync of the positions before the next poll.
+   */
+  readonly onRecords?: (
+    records: readonly PolledRecords[],
+    resume: (commit: boolean) => void,
+  ) => void;
+}
+
+/** One partition's records handed to `onRecords`: their offsets as runs. */
+export interface PolledRecords {
+  readonly topic: string;
+  readonly partition: number;
+  readonly runs: ReadonlyArray<{ readonly offset: number; readonly count: number }>;
+  /** The position after them. */
+  readonly nextOffset: number;
 }
 
 export const DEFAULT_APPLICATION: ConsumerApplication = {

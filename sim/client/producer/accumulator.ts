@@ -67,6 +67,8 @@ export interface AccumulatedRecord {
   readonly value: string | null;
   readonly sizeBytes: number;
   readonly appendedUs: number;
+  /** The input record a stream processor made this one from ("in-0@17"), for the checkers. */
+  readonly source?: string;
 }
 
 /** A batch the producer builds (Kafka's ProducerBatch), with its delivery bookkeeping. */

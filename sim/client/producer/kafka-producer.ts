@@ -59,7 +59,7 @@ import type {
   InitProducerIdResponse,
 } from "../../kafka/protocol-clients.ts";
 import type { KafkaError } from "../../kafka/types.ts";
-import { type KafkaVersion, versionProfile } from "../../kafka/version.ts";
+import { type KafkaVersion, versionAtLeast, versionProfile } from "../../kafka/version.ts";
 import { utf8 } from "../murmur2.ts";
 import { Partitioner, type TopicPartitionsView } from "../partitioner.ts";
 import {
@@ -75,6 +75,7 @@ import { ProducerMetrics, type ProducerMetricsSnapshot } from "./metrics.ts";
 import { type ProducerSettings, resolveProducerSettings } from "./producer-config.ts";
 import { Sender, type SenderHost } from "./sender.ts";
 import {
+  type TransactionEnd,
   type TransactionHost,
   TransactionManager,
   type TransactionState,
@@ -98,6 +99,8 @@ export interface ProducerRecord {
   /** The value's size when no text is given (workloads). */
   readonly valueBytes?: number;
   readonly partition?: number;
+  /** The input record this one was made from ("in-0@17"): a stream processor's provenance. */
+  readonly source?: string;
 }
 
 export type RecordStatus = "pending" | "acked" | "failed" | "unknown";
@@ -130,6 +133,8 @@ export interface KafkaProducerSendRecord {
   readonly sentAtUs: number;
   /** A transactional producer's batch (the checkers require it only once committed). */
   readonly transactional?: { readonly transactionalId: string };
+  /** Per record, the input record it was made from (a stream processor's output). */
+  readonly sources?: ReadonlyArray<string>;
 }
 
 /** The final word on a send (sim/check's SendOutcome). */
@@ -163,6 +168,8 @@ export interface KafkaProducerOptions {
   /** Keep every record's outcome for `outcome()` (default true; off for long workloads). */
   readonly trackRecords?: boolean;
   readonly onRecordComplete?: (outcome: RecordOutcome) => void;
+  /** The transaction manager moved (a stream processor's loop waits on it). */
+  readonly onTransactionState?: (state: TransactionState, ended?: TransactionEnd) => void;
   readonly workload?: ProducerWorkload;
   /** The producer's machine; default one SSD, 10GbE, 16 GiB, 8 cores. */
   readonly machine?: Omit<HostSpec, "name">;
@@ -556,6 +563,7 @@ export class KafkaProducer implements Actor {
         ? undefined
         : new TransactionManager(this.transactionHost(), {
             transactionalId,
+            abortableEpochError: versionAtLeast(this.options.version, "2.7"),
             transactionTimeoutMs: s["transaction.timeout.ms"],
             requestTimeoutMs: s["request.timeout.ms"],
             retryBackoffMs: s["retry.backoff.ms"],
@@ -631,7 +639,10 @@ export class KafkaProducer implements Actor {
         this.sender.outstanding === 0,
       flush: () => this.accumulator.setFlushing(true),
       failUndrained: (error) => this.failUndrained(error),
-      onStateChange: (state) => this.onTransactionState(state),
+      onStateChange: (state, ended) => {
+        this.onTransactionState(state);
+        this.options.onTransactionState?.(state, ended);
+      },
     };
   }
 
@@ -874,7 +885,14 @@ export class KafkaProducer implements Actor {
     const { batch, created } = this.accumulator.append(
       topic,
       partition,
-      { recordId: w.recordId, key, value, sizeBytes: w.sizeBytes, appendedUs: now },
+      {
+        recordId: w.recordId,
+        key,
+        value,
+        sizeBytes: w.sizeBytes,
+        appendedUs: now,
+        ...(w.record.source === undefined ? {} : { source: w.record.source }),
+      },
       () => this.newBatch(topic, partition, w.sizeBytes, now),
     );
     this.track({
@@ -984,6 +1002,9 @@ export class KafkaProducer implements Actor {
       ...(this.txn === undefined
         ? {}
         : { transactional: { transactionalId: this.txn.transactionalId } }),
+      ...(batch.records.some((r) => r.source !== undefined)
+        ? { sources: batch.records.map((r) => r.source ?? "") }
+        : {}),
     });
   }
 
@@ -1186,6 +1207,8 @@ export class KafkaProducer implements Actor {
       this.initFailed();
     }
     this.sender.onDisconnect(peer);
+    // A coordinator request on the lost connection fails now, not at request.timeout.ms.
+    this.txn?.onDisconnect(peer);
     // NetworkClient: a lost connection to a broker asks for fresh metadata (handleServerDisconnect),
     // so a producer that hears nothing back (acks=0) still learns that its leader moved.
     this.metadata.requestUpdate();

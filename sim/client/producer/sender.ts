@@ -178,6 +178,7 @@ export class Sender {
       clientId: this.host.clientId,
       acks: this.settings.acks,
       timeoutMs: this.settings["request.timeout.ms"],
+      transactionalId: this.settings["transactional.id"] ?? null,
       partitions,
     };
     const entry: InFlightRequest = {

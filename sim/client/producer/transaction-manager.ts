@@ -32,11 +32,19 @@
  *   an abortable error (commit then fails; abort works);
  * - KIP-360 inside transactions: after an abort that followed a failed batch, InitProducerId is
  *   sent again with the current id and epoch, bumping the epoch, before the next transaction.
+ * - TxnOffsetCommit (TransactionManager.TxnOffsetCommitHandler) to the group's coordinator
+ *   (FindCoordinator key type "group"), with the consumer's group metadata (KIP-447): partitions
+ *   answered NONE are done, the others are sent again after retry.backoff.ms when retriable
+ *   (COORDINATOR_NOT_AVAILABLE and NOT_COORDINATOR look the group coordinator up again;
+ *   COORDINATOR_LOAD_IN_PROGRESS, UNKNOWN_TOPIC_OR_PARTITION, REQUEST_TIMED_OUT, a timeout or a
+ *   disconnect); ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID and FENCED_INSTANCE_ID make the transaction
+ *   abortable with CommitFailedException; PRODUCER_FENCED / INVALID_PRODUCER_EPOCH are fatal; any
+ *   other error is fatal (KafkaException "Unexpected error in TxnOffsetCommitResponse"). EndTxn
+ *   waits behind it in the queue, so a commit includes the offsets or fails.
  *
  * Simplifies: initTransactions/commit/abort do not block an application thread and have no
- * max.block.ms timeout (their result is a callback and the trace); TxnOffsetCommit is best effort:
- * a lost or unanswered one is given up after one request timeout instead of blocking the commit;
- * no KIP-890 part 2 (epoch bump per transaction); no AddPartitions batching delay.
+ * max.block.ms timeout (their result is a callback and the trace); no KIP-890 part 2 (epoch bump
+ * per transaction); no AddPartitions batching delay.
  * Faults: lost requests, disconnects, coordinator moves; the producer's crash drops this state.
  */
 import { assert } from "../../engine/assert.ts";
@@ -96,7 +104,8 @@ export class TransactionError extends Error {
       | "ProducerFencedException"
       | "IllegalStateException"
       | "KafkaException"
-      | "TransactionAbortedException",
+      | "TransactionAbortedException"
+      | "CommitFailedException",
     message: string,
   ) {
     super(`${exception}: ${message}`);
@@ -135,6 +144,11 @@ export interface TransactionHost {
 
 export interface TransactionSettings {
   readonly transactionalId: string;
+  /**
+   * KIP-588 (2.7+): INVALID_PRODUCER_EPOCH on a produce is InvalidProducerEpochException, an
+   * abortable error (the abort's EndTxn then meets PRODUCER_FENCED); before, it is fatal at once.
+   */
+  readonly abortableEpochError?: boolean;
   readonly transactionTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly retryBackoffMs: number;
@@ -145,6 +159,7 @@ export interface TxnOffsets {
   readonly groupId: string;
   readonly generationId?: number;
   readonly memberId?: string;
+  readonly groupInstanceId?: string | null;
   readonly offsets: ReadonlyArray<{
     readonly topic: string;
     readonly partition: number;
@@ -168,6 +183,22 @@ const LOOKUP_AGAIN: ReadonlySet<KafkaError> = new Set<KafkaError>([
 const FENCED: ReadonlySet<KafkaError> = new Set<KafkaError>([
   "PRODUCER_FENCED",
   "INVALID_PRODUCER_EPOCH",
+]);
+
+/** TxnOffsetCommitHandler: errors after which the partitions are sent again. */
+const TXN_OFFSET_RETRIABLE: ReadonlySet<KafkaError> = new Set<KafkaError>([
+  "COORDINATOR_NOT_AVAILABLE",
+  "NOT_COORDINATOR",
+  "COORDINATOR_LOAD_IN_PROGRESS",
+  "UNKNOWN_TOPIC_OR_PARTITION",
+  "REQUEST_TIMED_OUT",
+]);
+
+/** TxnOffsetCommitHandler: the consumer's group metadata no longer matches (KIP-447). */
+const GROUP_MISMATCH: ReadonlySet<KafkaError> = new Set<KafkaError>([
+  "ILLEGAL_GENERATION",
+  "UNKNOWN_MEMBER_ID",
+  "FENCED_INSTANCE_ID",
 ]);
 
 /** TransactionManager.ADD_PARTITIONS_RETRY_BACKOFF_MS. */
@@ -304,6 +335,8 @@ export class TransactionManager {
   sendOffsetsToTransaction(offsets: TxnOffsets): void {
     this.throwIfFatal();
     this.requireState("sendOffsetsToTransaction", ["IN_TRANSACTION"]);
+    // KafkaProducer.sendOffsetsToTransaction does nothing for an empty map.
+    if (offsets.offsets.length === 0) return;
     this.enqueueBeforeEnd({ kind: "add-offsets", offsets });
   }
 
@@ -350,11 +383,22 @@ export class TransactionManager {
    */
   onBatchFailed(error: string): void {
     if (this.currentState === "FATAL_ERROR") return;
-    if (FENCED.has(error as KafkaError)) {
+    const epochError = error === "INVALID_PRODUCER_EPOCH" && this.settings.abortableEpochError;
+    if (FENCED.has(error as KafkaError) && !epochError) {
       this.fatal(new TransactionError("ProducerFencedException", FENCED_MESSAGE), error);
       return;
     }
     if (this.currentState === "ABORTING_TRANSACTION") return; // aborting anyway
+    if (epochError) {
+      this.abortable(
+        new TransactionError(
+          "KafkaException",
+          "InvalidProducerEpochException: Producer attempted to produce with an old epoch.",
+        ),
+        error,
+      );
+      return;
+    }
     if (this.currentState === "IN_TRANSACTION" || this.currentState === "COMMITTING_TRANSACTION") {
       this.abortable(new TransactionError("KafkaException", `a batch failed: ${error}`), error);
     }
@@ -530,7 +574,7 @@ export class TransactionManager {
           groupId: o.groupId,
           generationId: o.generationId ?? -1,
           memberId: o.memberId ?? "",
-          groupInstanceId: null,
+          groupInstanceId: o.groupInstanceId ?? null,
           topics: [...byTopic].map(([topic, ps]) => ({
             topic,
             partitions: ps.map((x) => ({
@@ -573,9 +617,10 @@ export class TransactionManager {
   private lost(f: InFlight, error: KafkaError): void {
     this.trace("request-failed", { broker: f.broker, request: f.job.kind, error });
     if (f.job.kind === "txn-offset-commit") {
-      // Best effort: the group side may not answer TxnOffsetCommit; give the offsets up.
-      this.finish(f.job);
-      this.trace("offsets-not-committed", { group: f.job.offsets.groupId, error });
+      // Sent again to a coordinator looked up again (a lost request may mean it moved).
+      this.groupCoordinators.delete(f.job.offsets.groupId);
+      if (this.dropOffsetsWhenAborting(f.job, error)) return;
+      this.backoff();
       return;
     }
     if (f.job.kind === "find" && f.job.keyType === "group") {
@@ -734,34 +779,85 @@ export class TransactionManager {
     );
   }
 
+  /**
+   * TxnOffsetCommitHandler.handleResponse: the partitions answered NONE are done; the first
+   * non-retriable error decides (fatal, or abortable with CommitFailedException); retriable ones
+   * send the rest again after retry.backoff.ms.
+   */
   private onTxnOffsetCommit(
     job: Pending & { kind: "txn-offset-commit" },
     m: TxnOffsetCommitResponse,
   ): void {
     const offsets = job.offsets;
-    let error: KafkaError = "NONE";
+    const errors = new Map<string, KafkaError>();
     for (const t of m.results)
-      for (const p of t.partitions) if (p.error !== "NONE") error = p.error;
-    if (error === "NONE") {
+      for (const p of t.partitions) errors.set(tp(t.topic, p.partition), p.error);
+    const remaining = offsets.offsets.filter(
+      (o) => (errors.get(tp(o.topic, o.partition)) ?? "UNKNOWN_SERVER_ERROR") !== "NONE",
+    );
+    if (remaining.length === 0) {
       this.finish(job);
       this.trace("offsets-committed", { group: offsets.groupId });
       return;
     }
-    if (FENCED.has(error)) {
-      this.finish(job);
-      this.fatal(new TransactionError("ProducerFencedException", FENCED_MESSAGE), error);
-      return;
-    }
-    if (RETRIABLE.has(error)) {
-      if (LOOKUP_AGAIN.has(error)) this.groupCoordinators.delete(offsets.groupId);
-      this.backoff();
-      return;
-    }
-    this.finish(job);
-    this.abortable(
-      new TransactionError("KafkaException", `TxnOffsetCommit failed: ${error}`),
-      error,
+    const failures = remaining.map(
+      (o) => errors.get(tp(o.topic, o.partition)) ?? "UNKNOWN_SERVER_ERROR",
     );
+    const fenced = failures.find((e) => FENCED.has(e));
+    if (fenced !== undefined) {
+      this.finish(job);
+      this.fatal(new TransactionError("ProducerFencedException", FENCED_MESSAGE), fenced);
+      return;
+    }
+    if (this.dropOffsetsWhenAborting(job, failures[0]!)) return;
+    const mismatch = failures.find((e) => GROUP_MISMATCH.has(e));
+    if (mismatch !== undefined) {
+      this.finish(job);
+      this.trace("offsets-not-committed", { group: offsets.groupId, error: mismatch });
+      this.abortable(
+        new TransactionError(
+          "CommitFailedException",
+          `Transaction offset Commit failed due to consumer group metadata mismatch: ${mismatch}`,
+        ),
+        mismatch,
+      );
+      return;
+    }
+    const unexpected = failures.find((e) => !TXN_OFFSET_RETRIABLE.has(e));
+    if (unexpected !== undefined) {
+      this.finish(job);
+      this.trace("offsets-not-committed", { group: offsets.groupId, error: unexpected });
+      this.fatal(
+        new TransactionError(
+          "KafkaException",
+          `Unexpected error in TxnOffsetCommitResponse: ${unexpected}`,
+        ),
+        unexpected,
+      );
+      return;
+    }
+    // Only retriable errors: the partitions not yet committed go again.
+    if (failures.some((e) => LOOKUP_AGAIN.has(e))) this.groupCoordinators.delete(offsets.groupId);
+    const i = this.queue.indexOf(job);
+    if (i >= 0)
+      this.queue[i] = { kind: "txn-offset-commit", offsets: { ...offsets, offsets: remaining } };
+    this.trace("txn-offset-commit.retry", {
+      group: offsets.groupId,
+      error: failures[0]!,
+      partitions: remaining.map((o) => tp(o.topic, o.partition)).join(","),
+    });
+    this.backoff();
+  }
+
+  /** The transaction is being aborted: its offsets no longer matter, so they are not retried. */
+  private dropOffsetsWhenAborting(
+    job: Pending & { kind: "txn-offset-commit" },
+    error: KafkaError,
+  ): boolean {
+    if (this.currentState !== "ABORTING_TRANSACTION") return false;
+    this.finish(job);
+    this.trace("offsets-not-committed", { group: job.offsets.groupId, error });
+    return true;
   }
 
   private onEndTxn(job: Pending & { kind: "end" }, error: KafkaError): void {

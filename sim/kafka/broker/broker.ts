@@ -58,6 +58,7 @@ import {
   GroupCoordinatorService,
   type GroupCoordinatorSnapshot,
 } from "../group/coordinator-service.ts";
+import type { OngoingTxn } from "../log/txn-index.ts";
 import type { MetadataImage } from "../metadata/image.ts";
 import { HEADER_BYTES, type KafkaMessage } from "../protocol.ts";
 import type { ClientCoordinationMessage } from "../protocol-clients.ts";
@@ -73,6 +74,7 @@ import type {
   MetadataLogEntry,
 } from "../protocol-control.ts";
 import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from "../protocol-txn.ts";
+import { TxnCoordinatorService, type TxnCoordinatorSnapshot } from "../txn/coordinator-service.ts";
 import { type RecordBatch, tpKey } from "../types.ts";
 import { type KafkaVersion, type VersionProfile, versionProfile } from "../version.ts";
 import { type ZkBrokerBootstrap, ZkBrokerMode } from "../zk/zk-broker.ts";
@@ -172,6 +174,7 @@ type Payloads = {
   "broker.fetcher.timeout": { readonly session: string; readonly correlationId: number };
   "broker.fetch.expire": { readonly id: number };
   "broker.produce.expire": { readonly id: number };
+  "broker.txn-verify.timeout": { readonly correlationId: number };
   "broker.alter-partition.retry": null;
   "broker.alter-partition.timeout": { readonly correlationId: number };
   "broker.send": { readonly to: string; readonly message: NetMessage };
@@ -273,7 +276,7 @@ export class Broker implements Actor {
     this.metadata = new BrokerMetadata(options.bootstrap, options.bootstrap.length);
     this.ctx = this.makeContext();
     this.rm = new ReplicaManager(this.ctx, this.logDirPaths());
-    this.services = createBrokerServices(this.ctx);
+    this.services = createBrokerServices(this.ctx, this.rm);
     if (options.zookeeper !== undefined) this.zk = this.makeZkMode(options.zookeeper);
     engine.register(this);
     engine.addInvariant(`broker ${this.id} replicas`, () => this.rm.checkInvariants());
@@ -420,6 +423,8 @@ export class Broker implements Actor {
         return this.rm.onFetchExpired(e.payload.id);
       case "broker.produce.expire":
         return this.rm.onProduceExpired(e.payload.id);
+      case "broker.txn-verify.timeout":
+        return this.rm.verifications.onTimeout(e.payload.correlationId);
       case "broker.alter-partition.retry":
         return this.rm.onAlterRetry();
       case "broker.alter-partition.timeout":
@@ -554,11 +559,14 @@ export class Broker implements Actor {
       case "InitProducerIdResponse":
       case "ConsumerGroupHeartbeatResponse":
       case "DeleteGroupsResponse":
-      case "AddPartitionsToTxnResponse":
       case "AddOffsetsToTxnResponse":
       case "EndTxnResponse":
       case "TxnOffsetCommitResponse":
       case "WriteTxnMarkersResponse":
+        return;
+      case "AddPartitionsToTxnResponse":
+        // A coordinator's answer to this leader's KIP-890 verification.
+        if (running) this.rm.verifications.onResponse(from, m);
         return;
       case "WriteTxnMarkersRequest":
         if (running) this.rm.handleWriteTxnMarkers(from, m);
@@ -621,6 +629,7 @@ export class Broker implements Actor {
     this.zk?.onDisconnect(peer);
     this.rm.fetcher.onDisconnect(peer);
     this.rm.onDisconnect(peer);
+    this.rm.verifications.onDisconnect(peer);
     for (const service of this.services) service.onDisconnect(peer);
     if (this.metadataInFlight?.to === peer) {
       this.engine.cancel(this.metadataInFlight.timer);
@@ -1121,6 +1130,30 @@ export class Broker implements Actor {
       if (service instanceof GroupCoordinatorService) return service.snapshot();
     }
     return null;
+  }
+
+  /**
+   * The transaction coordinator's state on this broker (for kafka-transactions.sh and tests): the
+   * `__transaction_state` partitions it leads and the ids of the loaded ones. Null while the
+   * process is down: a crashed process's memory is not a view of anything.
+   */
+  txnCoordinator(): TxnCoordinatorSnapshot | null {
+    if (!this.host.isUp || this.halting || this.state === "not-running") return null;
+    for (const service of this.services) {
+      if (service instanceof TxnCoordinatorService) return service.snapshot();
+    }
+    return null;
+  }
+
+  /**
+   * The open transactions of a replica on this broker (Kafka's ongoing transactions of the
+   * producer state, DescribeProducers' CurrentTransactionStartOffset), by first offset. Null when
+   * the process is down or the broker holds no replica of the partition.
+   */
+  openTransactions(topic: string, partition: number): OngoingTxn[] | null {
+    if (!this.host.isUp || this.halting || this.state === "not-running") return null;
+    const ml = this.rm.logs.get(tpKey(topic, partition));
+    return ml === undefined ? null : ml.log.txnIndex.ongoingTxns();
   }
 
   /**

@@ -33,8 +33,14 @@
  *   LSO and list the aborted transactions in range; ListOffsets LATEST gives the LSO to
  *   read_committed clients; the cleaner never passes the LSO.
  *
- * Simplifies: no follower fetching for consumers (KIP-392), no quotas; no KIP-890 verification of
- * transactional writes and no coordinator-epoch check on markers; requests cost no CPU except the
+ * - KIP-890 part 1 (3.6+, `transaction.partition.verification.enable`): a transactional batch that
+ *   would start a transaction here waits, with the rest of its request, for the coordinator's
+ *   verify-only AddPartitionsToTxn (txn-verification.ts); a partition the coordinator does not
+ *   place in the producer's open transaction fails with INVALID_TXN_STATE, and an append whose
+ *   verification guard a marker cleared meanwhile fails the same way.
+ *
+ * Simplifies: no follower fetching for consumers (KIP-392), no quotas; no coordinator-epoch check
+ * on markers; requests cost no CPU except the
  * sendfile of fetch responses; a produce response waits for the page-cache write (it returns at
  * once unless the cache throttles writers).
  *
@@ -94,6 +100,12 @@ import {
   shouldExpandIsr,
   updateFollowerFetchState,
 } from "./partition.ts";
+import {
+  produceErrorForVerification,
+  TxnVerifications,
+  type VerifyErrors,
+  type VerifyPartition,
+} from "./txn-verification.ts";
 
 const NO_BATCHES: readonly RecordBatch[] = Object.freeze([]);
 
@@ -238,6 +250,8 @@ export class ReplicaManager implements FetcherOwner {
   readonly logs: LogManager;
   readonly fetcher: ReplicaFetcherManager;
   readonly counters: BrokerCounters = newCounters();
+  /** KIP-890 verification of transactional writes (the broker routes its answers here). */
+  readonly verifications: TxnVerifications;
   /** Hosted partitions by tpKey, in the order this broker first hosted them. */
   private readonly partitions = new Map<string, HostedPartition>();
   /** The same, by topic then partition id: request paths look up without building a key. */
@@ -276,6 +290,7 @@ export class ReplicaManager implements FetcherOwner {
   ) {
     this.logs = new LogManager(ctx.host, logDirs);
     this.fetcher = new ReplicaFetcherManager(this);
+    this.verifications = new TxnVerifications(ctx);
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -294,6 +309,7 @@ export class ReplicaManager implements FetcherOwner {
     this.alterRetry = undefined;
     this.failedDirs.clear();
     this.tracedLso.clear();
+    this.verifications.reset();
   }
 
   /**
@@ -472,6 +488,7 @@ export class ReplicaManager implements FetcherOwner {
     const wasLeader = hp.isLeader;
     const isNewLeaderEpoch = state.leaderEpoch > hp.leaderEpoch;
     const isNewLeader = hp.role !== "follower" || hp.leaderId !== state.leader;
+    this.verifications.clearPartition(hp.key);
     hp.role = "follower";
     hp.leaderId = state.leader;
     hp.leaderEpoch = Math.max(hp.leaderEpoch, state.leaderEpoch);
@@ -515,6 +532,7 @@ export class ReplicaManager implements FetcherOwner {
 
   private stopReplica(hp: HostedPartition, deleteLog: boolean): void {
     this.fetcher.remove(hp.key);
+    this.verifications.clearPartition(hp.key);
     hp.role = "none";
     this.partitions.delete(hp.key);
     const list = this.byTopic.get(hp.topic);
@@ -797,6 +815,8 @@ export class ReplicaManager implements FetcherOwner {
       controlType: marker.transactionResult,
     };
     const out = this.logs.appendAsLeader(ml, batch, hp.leaderEpoch, now);
+    // A verification that started before this marker no longer admits a write (VerificationGuard).
+    this.verifications.clearGuard(hp.key, marker.producerId);
     slot.baseOffset = out.batch.baseOffset;
     slot.logStartOffset = ml.log.logStartOffset;
     slot.requiredOffset = out.batch.baseOffset + 1;
@@ -1021,9 +1041,58 @@ export class ReplicaManager implements FetcherOwner {
   // ------------------------------------------------------------------ produce
 
   handleProduce(from: string, request: ProduceRequest): void {
+    this.counters.TotalProduceRequestsPerSec++;
+    const verify = this.partitionsToVerify(request);
+    if (verify === undefined) {
+      this.appendProduce(from, request, undefined, undefined);
+      return;
+    }
+    // Kafka's appendRecords: the whole request waits for the coordinator's answer.
+    const first = request.partitions.find((d) => d.batch.isTransactional)!.batch;
+    this.verifications.verify(
+      request.transactionalId!,
+      first.producerId,
+      first.producerEpoch,
+      verify,
+      (errors) => this.appendProduce(from, request, errors, verify),
+    );
+  }
+
+  /**
+   * KIP-890: the transactional batches of the request that would start a transaction on a
+   * partition led here (Partition.maybeStartTransactionVerification), with their guards; undefined
+   * when nothing needs the coordinator's word.
+   */
+  private partitionsToVerify(request: ProduceRequest): VerifyPartition[] | undefined {
+    const id = request.transactionalId;
+    if (id === undefined || id === null || id === "") return undefined;
+    if (!this.verifications.enabled()) return undefined;
+    const out: VerifyPartition[] = [];
+    for (const data of request.partitions) {
+      const batch = data.batch;
+      if (!batch.isTransactional || batch.producerId < 0) continue;
+      const hp = this.lookup(data.topic, data.partition);
+      if (hp === undefined || !hp.isLeader || hp.log === undefined) continue;
+      if (hp.log.log.txnIndex.ongoingTxn(batch.producerId) !== undefined) continue;
+      const guard = this.verifications.startGuard(hp.key, batch.producerId);
+      out.push({ topic: data.topic, partition: data.partition, guard });
+    }
+    return out.length === 0 ? undefined : out;
+  }
+
+  /**
+   * The append of a produce request (Kafka's appendEntries), after a KIP-890 verification when
+   * there was one: `verified` holds the coordinator's answer per partition, `guards` the guards
+   * the verification started.
+   */
+  private appendProduce(
+    from: string,
+    request: ProduceRequest,
+    verified: VerifyErrors | undefined,
+    guards: readonly VerifyPartition[] | undefined,
+  ): void {
     const ctx = this.ctx;
     const now = ctx.now();
-    this.counters.TotalProduceRequestsPerSec++;
     const slots: ProduceSlot[] = [];
     let doneAtUs = now;
     let waits = false;
@@ -1046,11 +1115,37 @@ export class ReplicaManager implements FetcherOwner {
         continue;
       }
       const ml = hp.log;
+      const unverified = verified?.get(hp.key);
+      if (unverified !== undefined && unverified !== "NONE") {
+        slot.error = produceErrorForVerification(unverified);
+        this.counters.FailedProduceRequestsPerSec++;
+        this.rejectProduce(
+          hp,
+          data,
+          request,
+          slot.error,
+          "not verified by the transaction coordinator",
+        );
+        continue;
+      }
       if (this.idempotenceVerdict(hp, ml, data, slot, request)) {
         if (slot.requiredOffset >= 0) waits = true;
         continue;
       }
+      if (this.missingVerification(hp, ml, data, guards)) {
+        slot.error = "INVALID_TXN_STATE";
+        this.counters.FailedProduceRequestsPerSec++;
+        this.rejectProduce(
+          hp,
+          data,
+          request,
+          slot.error,
+          "Record was not part of an ongoing transaction",
+        );
+        continue;
+      }
       const out = this.logs.appendAsLeader(ml, data.batch, hp.leaderEpoch, now);
+      if (data.batch.isTransactional) this.verifications.clearGuard(hp.key, data.batch.producerId);
       const batch = out.batch;
       doneAtUs = Math.max(doneAtUs, out.doneAtUs);
       slot.baseOffset = batch.baseOffset;
@@ -1102,6 +1197,45 @@ export class ReplicaManager implements FetcherOwner {
         id: delayed.id,
       });
     }
+  }
+
+  /**
+   * UnifiedLog's KIP-890 check at the append: a transactional batch that starts a transaction
+   * needs the guard its verification started, still current (a marker since then cleared it).
+   */
+  private missingVerification(
+    hp: HostedPartition,
+    ml: ManagedLog,
+    data: ProducePartitionData,
+    guards: readonly VerifyPartition[] | undefined,
+  ): boolean {
+    const batch = data.batch;
+    if (!batch.isTransactional || batch.producerId < 0) return false;
+    if (!this.verifications.enabled()) return false;
+    if (ml.log.txnIndex.ongoingTxn(batch.producerId) !== undefined) return false;
+    const mine = guards?.find((g) => g.topic === hp.topic && g.partition === hp.partition);
+    const current = this.verifications.currentGuard(hp.key, batch.producerId);
+    return mine === undefined || current !== mine.guard;
+  }
+
+  private rejectProduce(
+    hp: HostedPartition,
+    data: ProducePartitionData,
+    request: ProduceRequest,
+    error: KafkaError,
+    reason: string,
+  ): void {
+    this.ctx.emit("produce.rejected", {
+      topic: hp.topic,
+      partition: hp.partition,
+      client: request.clientId,
+      producerId: data.batch.producerId,
+      producerEpoch: data.batch.producerEpoch,
+      baseSequence: data.batch.baseSequence,
+      count: data.batch.count,
+      error,
+      reason,
+    });
   }
 
   /** Registers a delayed produce and watches the partitions it waits on. */

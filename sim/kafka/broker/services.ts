@@ -10,13 +10,17 @@
  * (matched by correlation id, which the broker's context hands out uniquely), timers whose kind
  * starts with the service's prefix, disconnects, process starts and metadata changes.
  *
+ * The group coordinator also hears of every transaction marker the broker writes and replicates
+ * (ReplicaManager.onMarkerWritten, wired here): markers on `__consumer_offsets` partitions complete
+ * pending transactional offset commits.
+ *
  * Models nothing itself. Faults: a service's state lives in the broker's memory and is lost with
  * the process (onProcessStart).
  */
 import type { SimEvent } from "../../engine/engine.ts";
 import type { ProcessStart } from "../../infra/host.ts";
 import type { NetMessage } from "../../infra/network.ts";
-import { GroupCoordinatorService } from "../group/coordinator-service.ts";
+import { GroupCoordinatorService, type WrittenMarker } from "../group/coordinator-service.ts";
 import type { MetadataImage } from "../metadata/image.ts";
 import type { CoordinatorRequest } from "../protocol-clients.ts";
 import { TxnCoordinatorService } from "../txn/coordinator-service.ts";
@@ -40,11 +44,22 @@ export interface BrokerService {
   onDisconnect(peer: string): void;
 }
 
-/** The services every broker process hosts, in the order the broker offers them messages. */
-export function createBrokerServices(ctx: BrokerContext): BrokerService[] {
+/** Where the broker reports markers it wrote (the replica manager's hook). */
+export interface MarkerSource {
+  onMarkerWritten: ((marker: WrittenMarker) => void) | undefined;
+}
+
+/**
+ * The services every broker process hosts, in the order the broker offers them messages. With
+ * `markers`, the group coordinator is told of every marker written (KafkaApis'
+ * onTransactionCompleted → GroupCoordinator.scheduleHandleTxnCompletion).
+ */
+export function createBrokerServices(ctx: BrokerContext, markers?: MarkerSource): BrokerService[] {
   const services: BrokerService[] = [];
+  const groups = new GroupCoordinatorService(ctx);
   services.push(new ProducerIdManager(ctx));
-  services.push(new GroupCoordinatorService(ctx));
+  services.push(groups);
   services.push(new TxnCoordinatorService(ctx));
+  if (markers !== undefined) markers.onMarkerWritten = (marker) => groups.onMarkerWritten(marker);
   return services;
 }

@@ -18,6 +18,13 @@
  *   caller is answered when the ProduceResponse arrives, its error mapped as
  *   GroupMetadataManager maps it.
  * - The offsets-retention task every `offsets.retention.check.interval.ms`.
+ * - TxnOffsetCommit (KIP-98, KIP-447 from 2.5): checked like OffsetCommit, appended as a
+ *   transactional batch of the producer (acks=-1), pending per (group, producer) until the broker
+ *   writes that producer's marker to the partition (`onMarkerWritten`, from the replica manager):
+ *   COMMIT applies the offsets, ABORT drops them. The loader replays the same: transactional
+ *   offset records wait for their control batch (COMMIT/ABORT), and those without one stay pending.
+ *   A commit from an epoch older than the last one this partition saw for the producer is refused
+ *   (INVALID_PRODUCER_EPOCH; PRODUCER_FENCED before 2.7), standing in for the log's epoch check.
  *
  * Simplifies: no request queue or purgatory threads; the load reads up to the HW (Kafka's old
  * loader read to the LEO; the new runtime also exposes only committed state); the offsets topic's
@@ -34,6 +41,7 @@ import type { NetMessage } from "../../infra/network.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import type { BrokerService } from "../broker/services.ts";
 import { configList, configNumber, hasConfig } from "../config.ts";
+import { controlTypeOf } from "../log/txn-batch.ts";
 import type { MetadataImage } from "../metadata/image.ts";
 import {
   EARLIEST_TIMESTAMP,
@@ -64,6 +72,7 @@ import type {
   SyncGroupResponse,
 } from "../protocol-clients.ts";
 import type { AdminRequestMessage, AdminResponseMessage } from "../protocol-control.ts";
+import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from "../protocol-txn.ts";
 import { type KafkaError, NO_PRODUCER_ID, type RecordBatch, tpKey } from "../types.ts";
 import { compareVersions } from "../version.ts";
 import {
@@ -80,6 +89,8 @@ import {
   type GroupSnapshot,
   GroupStateMachine,
   type GroupTimer,
+  type StoredOffset,
+  type TxnAppend,
 } from "./group-state.ts";
 import { coordinatorPartition, OFFSETS_TOPIC } from "./placement.ts";
 import {
@@ -95,6 +106,7 @@ import {
   offsetKey,
   recordBytes,
 } from "./records.ts";
+import type { TxnOffsetEntry } from "./txn-offsets.ts";
 
 /** What the coordinator holds for one offsets partition it leads. */
 export interface CoordinatorPartitionSnapshot {
@@ -131,12 +143,30 @@ interface OwnedPartition {
   readonly consumerGroups: Map<string, ConsumerGroupRecordValue | null>;
   readonly offsets: Map<
     string,
-    Map<string, { topic: string; partition: number; value: OffsetRecordValue | null }>
+    Map<
+      string,
+      { topic: string; partition: number; value: OffsetRecordValue | null; recordOffset: number }
+    >
   >;
+  /** While loading: transactional offsets read, by producer id then group, awaiting a marker. */
+  readonly txnOffsets: Map<number, Map<string, Map<string, TxnOffsetEntry | null>>>;
+  /** Markers written while loading, applied once the load is done. */
+  readonly markersDuringLoad: Array<{ producerId: number; commit: boolean }>;
+  /** The latest producer epoch seen here per producer id (offset batches and markers). */
+  readonly producerEpochs: Map<number, number>;
+}
+
+/** What the replica manager reports of a marker written to one partition (its onMarkerWritten). */
+export interface WrittenMarker {
+  readonly topic: string;
+  readonly partition: number;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly result: "COMMIT" | "ABORT";
 }
 
 type Pending =
-  | { readonly kind: "append"; readonly done: (error: KafkaError) => void }
+  | { readonly kind: "append"; readonly done: (error: KafkaError, baseOffset: number) => void }
   | { readonly kind: "list"; readonly partition: number; readonly loadSeq: number }
   | { readonly kind: "fetch"; readonly partition: number; readonly loadSeq: number }
   | { readonly kind: "create" };
@@ -247,8 +277,10 @@ export class GroupCoordinatorService implements BrokerService {
       case "AddPartitionsToTxnRequest":
       case "AddOffsetsToTxnRequest":
       case "EndTxnRequest":
-      case "TxnOffsetCommitRequest":
         return false;
+      case "TxnOffsetCommitRequest":
+        this.txnOffsetCommit(from, request);
+        return true;
     }
   }
 
@@ -261,9 +293,11 @@ export class GroupCoordinatorService implements BrokerService {
     if (p.kind !== "create" && from !== this.ctx.node) return false;
     this.pending.delete(m.correlationId);
     switch (p.kind) {
-      case "append":
-        p.done(appendError(response as ProduceResponse));
+      case "append": {
+        const r = (response as ProduceResponse).partitions[0];
+        p.done(appendError(response as ProduceResponse), r?.baseOffset ?? -1);
         return true;
+      }
       case "list":
         this.onListOffsets(p.partition, p.loadSeq, response as ListOffsetsResponse);
         return true;
@@ -558,7 +592,11 @@ export class GroupCoordinatorService implements BrokerService {
         const r =
           blocked !== undefined
             ? { error: blocked, partitions: [] }
-            : this.sm.fetchOffsets(request.groupId, request.partitions);
+            : this.sm.fetchOffsets(
+                request.groupId,
+                request.partitions,
+                request.requireStable && this.ctx.profile.kip447,
+              );
         ctx.send(from, {
           type: "OffsetFetchResponse",
           bytes: HEADER_BYTES + PARTITION_ENTRY_BYTES * r.partitions.length,
@@ -568,6 +606,129 @@ export class GroupCoordinatorService implements BrokerService {
         return;
       }
     }
+  }
+
+  // ------------------------------------------------------------------ TxnOffsetCommit
+
+  /**
+   * TxnOffsetCommit (KafkaApis.handleTxnOffsetCommitRequest → GroupCoordinator
+   * .handleTxnCommitOffsets): NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS as for OffsetCommit,
+   * then the group's checks (group-state.ts `txnCommit`) and a transactional append.
+   */
+  private txnOffsetCommit(from: string, request: TxnOffsetCommitRequest): void {
+    const flat = request.topics.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, p })),
+    );
+    const send = (
+      results: ReadonlyArray<{ topic: string; partition: number; error: KafkaError }>,
+    ) => {
+      const byTopic = new Map<string, Array<{ partition: number; error: KafkaError }>>();
+      for (const r of results) {
+        let list = byTopic.get(r.topic);
+        if (list === undefined) {
+          list = [];
+          byTopic.set(r.topic, list);
+        }
+        list.push({ partition: r.partition, error: r.error });
+      }
+      this.ctx.send(from, {
+        type: "TxnOffsetCommitResponse",
+        bytes: HEADER_BYTES + PARTITION_ENTRY_BYTES * results.length,
+        correlationId: request.correlationId,
+        results: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+      } satisfies TxnOffsetCommitResponse);
+    };
+    const all = (error: KafkaError) =>
+      send(flat.map((f) => ({ topic: f.topic, partition: f.partition, error })));
+    const partition = coordinatorPartition(request.groupId, this.partitionCount());
+    const owned = this.owned.get(partition);
+    if (owned === undefined) return all("NOT_COORDINATOR");
+    if (owned.status === "loading") return all("COORDINATOR_LOAD_IN_PROGRESS");
+    // No offsets: nothing to write (GroupMetadataManager.storeOffsets answers at once); the
+    // errors are per partition, so there are none to give.
+    if (flat.length === 0) return send([]);
+    const known = owned.producerEpochs.get(request.producerId);
+    if (known !== undefined && request.producerEpoch < known) {
+      return all(
+        this.ctx.profile.invalidProducerEpochError ? "INVALID_PRODUCER_EPOCH" : "PRODUCER_FENCED",
+      );
+    }
+    const kip447 = this.ctx.profile.kip447;
+    const input = {
+      groupId: request.groupId,
+      transactionalId: request.transactionalId,
+      producerId: request.producerId,
+      producerEpoch: request.producerEpoch,
+      generationId: kip447 ? request.generationId : -1,
+      memberId: kip447 ? request.memberId : "",
+      groupInstanceId: kip447 ? request.groupInstanceId : null,
+      partitions: flat.map((f) => ({
+        topic: f.topic,
+        partition: f.partition,
+        offset: f.p.committedOffset,
+        leaderEpoch: f.p.committedLeaderEpoch,
+        metadata: "",
+      })),
+    };
+    if (this.cg.has(request.groupId)) {
+      // A KIP-848 group: its member id and epoch are checked when given; the offsets live in the
+      // classic state machine's Empty entry, as for OffsetCommit.
+      if (kip447 && (input.memberId !== "" || input.generationId >= 0)) {
+        const error = this.cg.validateCommit(request.groupId, input.memberId, input.generationId);
+        if (error !== "NONE") return all(error);
+      }
+      return this.sm.txnCommit(
+        { ...input, generationId: -1, memberId: "", groupInstanceId: null },
+        false,
+        send,
+      );
+    }
+    this.sm.txnCommit(input, kip447, send);
+  }
+
+  /**
+   * A marker was written and replicated on a partition this broker leads (ReplicaManager's
+   * onMarkerWritten; Kafka's KafkaApis → GroupCoordinator.scheduleHandleTxnCompletion): the
+   * producer's pending offsets of every group on an offsets partition are completed. While the
+   * partition loads, the marker waits for the end of the load.
+   */
+  onMarkerWritten(marker: WrittenMarker): void {
+    if (marker.topic !== OFFSETS_TOPIC) return;
+    const owned = this.owned.get(marker.partition);
+    if (owned === undefined) return;
+    noteEpoch(owned.producerEpochs, marker.producerId, marker.producerEpoch);
+    const commit = marker.result === "COMMIT";
+    if (owned.status === "loading") {
+      owned.markersDuringLoad.push({ producerId: marker.producerId, commit });
+      return;
+    }
+    this.completeTxn(owned, marker.producerId, commit);
+  }
+
+  private completeTxn(owned: OwnedPartition, producerId: number, commit: boolean): void {
+    const count = this.partitionCount();
+    let groups = 0;
+    let offsets = 0;
+    for (const id of this.sm.groupIds()) {
+      if (coordinatorPartition(id, count) !== owned.partition) continue;
+      if (!this.sm.hasPendingTxn(id, producerId)) continue;
+      groups++;
+      offsets += this.sm.completeTxn(id, producerId, commit);
+    }
+    if (groups > 0) {
+      this.ctx.emit("coordinator.txn.complete", {
+        partition: owned.partition,
+        producerId,
+        result: commit ? "COMMIT" : "ABORT",
+        groups,
+        offsets,
+      });
+    }
+  }
+
+  /** Pending transactional offsets of a group this broker coordinates (views and tests). */
+  pendingTxnOffsets(groupId: string): ReturnType<GroupStateMachine["pendingTxnOffsets"]> {
+    return this.sm.pendingTxnOffsets(groupId);
   }
 
   // ------------------------------------------------------------------ DeleteGroups
@@ -726,6 +887,9 @@ export class GroupCoordinatorService implements BrokerService {
       groups: new Map(),
       consumerGroups: new Map(),
       offsets: new Map(),
+      txnOffsets: new Map(),
+      markersDuringLoad: [],
+      producerEpochs: new Map(),
     };
     this.owned.set(partition, owned);
     this.ctx.emit("coordinator.loading", { partition, leaderEpoch });
@@ -813,13 +977,54 @@ export class GroupCoordinatorService implements BrokerService {
     this.fetchMore(owned);
   }
 
-  /** Applies a batch's records at or after the fetch offset, in offset order. */
+  /**
+   * Applies a batch's records at or after the fetch offset, in offset order
+   * (GroupMetadataManager.doLoadGroupsAndOffsets): offsets of a transactional batch wait under
+   * their producer for its control batch, which applies (COMMIT) or drops (ABORT) them.
+   */
   private replayBatch(owned: OwnedPartition, batch: RecordBatch): void {
     const end = batch.baseOffset + batch.count;
     if (end <= owned.fetchOffset) return;
+    if (batch.producerId >= 0)
+      noteEpoch(owned.producerEpochs, batch.producerId, batch.producerEpoch);
+    if (batch.isControl) {
+      if (batch.baseOffset >= owned.fetchOffset && batch.producerId >= 0)
+        this.replayMarker(owned, batch.producerId, controlTypeOf(batch) === "COMMIT");
+      owned.fetchOffset = end;
+      return;
+    }
     const keys = batch.keys;
     const values = batch.values;
-    if (keys !== undefined && values !== undefined && !batch.isControl) {
+    if (keys !== undefined && values !== undefined && batch.isTransactional) {
+      for (let i = 0; i < keys.length; i++) {
+        const offset = batch.offsets?.[i] ?? batch.baseOffset + i;
+        const key = keys[i];
+        if (offset < owned.fetchOffset || key === null || key === undefined) continue;
+        const record = decodeRecord(key, values[i] ?? null);
+        if (record?.kind !== "offset") continue;
+        let byGroup = owned.txnOffsets.get(batch.producerId);
+        if (byGroup === undefined) {
+          byGroup = new Map();
+          owned.txnOffsets.set(batch.producerId, byGroup);
+        }
+        let byTp = byGroup.get(record.group);
+        if (byTp === undefined) {
+          byTp = new Map();
+          byGroup.set(record.group, byTp);
+        }
+        byTp.set(
+          tpKey(record.topic, record.partition),
+          record.value === null
+            ? null
+            : {
+                topic: record.topic,
+                partition: record.partition,
+                value: record.value,
+                recordOffset: offset,
+              },
+        );
+      }
+    } else if (keys !== undefined && values !== undefined) {
       for (let i = 0; i < keys.length; i++) {
         const offset = batch.offsets?.[i] ?? batch.baseOffset + i;
         const key = keys[i];
@@ -840,11 +1045,39 @@ export class GroupCoordinatorService implements BrokerService {
             topic: record.topic,
             partition: record.partition,
             value: record.value,
+            recordOffset: offset,
           });
         }
       }
     }
     owned.fetchOffset = end;
+  }
+
+  /** A control batch read while loading: the producer's waiting offsets are applied or dropped. */
+  private replayMarker(owned: OwnedPartition, producerId: number, commit: boolean): void {
+    const byGroup = owned.txnOffsets.get(producerId);
+    if (byGroup === undefined) return;
+    owned.txnOffsets.delete(producerId);
+    if (!commit) return;
+    for (const [group, byTp] of byGroup) {
+      let committed = owned.offsets.get(group);
+      if (committed === undefined) {
+        committed = new Map();
+        owned.offsets.set(group, committed);
+      }
+      for (const [key, entry] of byTp) {
+        if (entry === null) continue;
+        const current = committed.get(key);
+        // The later record in the log wins (CommitRecordMetadataAndOffset.olderThan).
+        if (
+          current !== undefined &&
+          current.value !== null &&
+          current.recordOffset > entry.recordOffset
+        )
+          continue;
+        committed.set(key, { ...entry });
+      }
+    }
   }
 
   private finishLoad(owned: OwnedPartition): void {
@@ -853,16 +1086,39 @@ export class GroupCoordinatorService implements BrokerService {
     for (const [id, byTp] of owned.offsets) {
       for (const entry of byTp.values()) if (entry.value !== null) ids.add(id);
     }
+    // Transactions still open in the log: their offsets stay pending in their groups.
+    const pendingByGroup = new Map<
+      string,
+      Array<{ producerId: number; entries: TxnOffsetEntry[] }>
+    >();
+    for (const producerId of [...owned.txnOffsets.keys()].sort((a, b) => a - b)) {
+      for (const [group, byTp] of owned.txnOffsets.get(producerId) ?? []) {
+        const entries = [...byTp.values()].filter((e): e is TxnOffsetEntry => e !== null);
+        if (entries.length === 0) continue;
+        ids.add(group);
+        let list = pendingByGroup.get(group);
+        if (list === undefined) {
+          list = [];
+          pendingByGroup.set(group, list);
+        }
+        list.push({ producerId, entries });
+      }
+    }
     const sorted = [...ids].sort();
     for (const id of sorted) {
-      const offsets: Array<{ topic: string; partition: number; value: OffsetRecordValue }> = [];
+      const offsets: StoredOffset[] = [];
       for (const entry of owned.offsets.get(id)?.values() ?? []) {
         if (entry.value !== null)
-          offsets.push({ topic: entry.topic, partition: entry.partition, value: entry.value });
+          offsets.push({
+            topic: entry.topic,
+            partition: entry.partition,
+            value: entry.value,
+            recordOffset: entry.recordOffset,
+          });
       }
       // A group removed while its offsets stayed comes back as an Empty group with offsets only.
       if (this.sm.has(id)) this.sm.unload(id);
-      this.sm.load(id, owned.groups.get(id) ?? undefined, offsets);
+      this.sm.load(id, owned.groups.get(id) ?? undefined, offsets, pendingByGroup.get(id) ?? []);
     }
     for (const [id, value] of [...owned.consumerGroups.entries()].sort(([a], [b]) =>
       a < b ? -1 : a > b ? 1 : 0,
@@ -873,8 +1129,12 @@ export class GroupCoordinatorService implements BrokerService {
     owned.groups.clear();
     owned.consumerGroups.clear();
     owned.offsets.clear();
+    owned.txnOffsets.clear();
     owned.status = "loaded";
     this.ctx.emit("coordinator.load", { partition: owned.partition, groups: sorted.length });
+    // Markers written during the load; one the load already read finds nothing left to complete.
+    const markers = owned.markersDuringLoad.splice(0);
+    for (const m of markers) this.completeTxn(owned, m.producerId, m.commit);
   }
 
   private retryLoad(owned: OwnedPartition): void {
@@ -908,7 +1168,8 @@ export class GroupCoordinatorService implements BrokerService {
   private append(
     partition: number,
     records: ReadonlyArray<{ key: string; value: string | null }>,
-    done: (error: KafkaError) => void,
+    done: (error: KafkaError, baseOffset: number) => void,
+    txn?: TxnAppend,
   ): void {
     const now = this.ctx.now();
     let bytes = BATCH_HEADER_BYTES;
@@ -920,6 +1181,9 @@ export class GroupCoordinatorService implements BrokerService {
       bytes: HEADER_BYTES + PARTITION_ENTRY_BYTES + bytes,
       correlationId,
       clientId: `group-coordinator-${this.ctx.node}`,
+      // KIP-890 (3.6+): the leader verifies a transactional write with the transaction coordinator
+      // (Kafka's group coordinator does it before storeOffsets); no id, no verification.
+      ...(txn === undefined ? {} : { transactionalId: txn.transactionalId }),
       acks: -1,
       timeoutMs: configNumber(this.ctx.config, "offsets.commit.timeout.ms"),
       partitions: [
@@ -931,10 +1195,12 @@ export class GroupCoordinatorService implements BrokerService {
             bytes,
             firstTimestampUs: now,
             maxTimestampUs: now,
-            producerId: NO_PRODUCER_ID,
-            producerEpoch: -1,
+            // A transactional offset commit is the producer's batch without a sequence, as
+            // Kafka's coordinator writes it (RecordBatch.NO_SEQUENCE).
+            producerId: txn?.producerId ?? NO_PRODUCER_ID,
+            producerEpoch: txn?.producerEpoch ?? -1,
             baseSequence: -1,
-            isTransactional: false,
+            isTransactional: txn !== undefined,
             isControl: false,
             keys: records.map((r) => r.key),
             values: records.map((r) => r.value),
@@ -958,15 +1224,23 @@ export class GroupCoordinatorService implements BrokerService {
           [{ key: groupKey(group), value: value === null ? null : encodeGroupValue(value) }],
           done,
         ),
-      storeOffsets: (group, offsets, done) =>
+      storeOffsets: (group, offsets, done, txn) => {
+        const partition = coordinatorPartition(group, this.partitionCount());
+        if (txn !== undefined) {
+          const owned = this.owned.get(partition);
+          if (owned !== undefined)
+            noteEpoch(owned.producerEpochs, txn.producerId, txn.producerEpoch);
+        }
         this.append(
-          coordinatorPartition(group, this.partitionCount()),
+          partition,
           offsets.map((o) => ({
             key: offsetKey(group, o.topic, o.partition),
             value: o.value === null ? null : encodeOffsetValue(o.value),
           })),
           done,
-        ),
+          txn,
+        );
+      },
     };
     return new GroupStateMachine(env, this.settings);
   }
@@ -1062,6 +1336,12 @@ function shortAssignorName(name: string): string {
   if (simple === "uniformassignor") return "uniform";
   if (simple === "rangeassignor") return "range";
   return simple;
+}
+
+/** Remembers the highest epoch seen for a producer id. */
+function noteEpoch(epochs: Map<number, number>, producerId: number, epoch: number): void {
+  const known = epochs.get(producerId);
+  if (known === undefined || epoch > known) epochs.set(producerId, epoch);
 }
 
 function msToUs(ms: number): number {

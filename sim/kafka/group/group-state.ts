@@ -6,7 +6,9 @@
  * MEMBER_ID_REQUIRED (2.2+); `group.initial.rebalance.delay.ms` for the first rebalance of an
  * empty group; the rebalance timeout (the largest of the members' max.poll.interval.ms); session
  * expiry per member; `group.max.size`; static membership (KIP-345, 2.3+); offset commit
- * validation; offset expiry (`offsets.retention.minutes`, KIP-211 from 2.1).
+ * validation; offset expiry (`offsets.retention.minutes`, KIP-211 from 2.1); transactional offset
+ * commits (TxnOffsetCommit, KIP-98, with KIP-447's member checks from 2.5), pending per producer
+ * until their marker (txn-offsets.ts), and OffsetFetch's requireStable (UNSTABLE_OFFSET_COMMIT).
  *
  * Pure model: time, timers, persistence and replies come through GroupEnv, so unit tests drive it
  * by hand; the broker service (coordinator-service.ts) binds it to the network and the log.
@@ -35,6 +37,7 @@ import type {
 } from "../protocol-clients.ts";
 import { type KafkaError, type TopicPartition, tpKey } from "../types.ts";
 import type { GroupRecordValue, MemberRecord, OffsetRecordValue } from "./records.ts";
+import { PendingTxnOffsets, type TxnOffsetEntry } from "./txn-offsets.ts";
 
 export type GroupState = "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead";
 
@@ -84,11 +87,50 @@ export interface GroupEnv {
     value: GroupRecordValue | null,
     done: (error: KafkaError) => void,
   ): void;
+  /**
+   * Appends offset records (null: a tombstone); `done` once replicated (or failed), with the log
+   * offset of the first record. With `txn` the records form a transactional batch of that producer.
+   */
   storeOffsets(
     group: string,
     offsets: ReadonlyArray<{ topic: string; partition: number; value: OffsetRecordValue | null }>,
-    done: (error: KafkaError) => void,
+    done: (error: KafkaError, baseOffset?: number) => void,
+    txn?: TxnAppend,
   ): void;
+}
+
+/** The producer of a transactional offset commit's batch. */
+export interface TxnAppend {
+  /** Carried on the ProduceRequest so the leader can verify the write (KIP-890, 3.6+). */
+  readonly transactionalId: string;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+}
+
+/** A TxnOffsetCommit as the state machine sees it (KIP-447's fields: -1 / "" / null to skip). */
+export interface TxnCommitInput {
+  readonly groupId: string;
+  readonly transactionalId: string;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly generationId: number;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly partitions: ReadonlyArray<{
+    readonly topic: string;
+    readonly partition: number;
+    readonly offset: number;
+    readonly leaderEpoch: number;
+    readonly metadata: string;
+  }>;
+}
+
+/** A committed offset with the log offset of its record (-1 when unknown). */
+export interface StoredOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly value: OffsetRecordValue;
+  readonly recordOffset?: number;
 }
 
 export interface JoinInput {
@@ -176,7 +218,9 @@ interface Group {
   readonly pending: Map<string, unknown>;
   /** group.instance.id → member id. */
   readonly statics: Map<string, string>;
-  readonly offsets: Map<string, { topic: string; partition: number; value: OffsetRecordValue }>;
+  readonly offsets: Map<string, StoredOffset>;
+  /** Transactional offsets waiting for their producer's marker. */
+  readonly txnOffsets: PendingTxnOffsets;
   pendingCommits: number;
   newMemberAdded: boolean;
   join:
@@ -824,12 +868,13 @@ export class GroupStateMachine {
       },
     }));
     group.pendingCommits++;
-    this.env.storeOffsets(group.groupId, values, (error) => {
+    this.env.storeOffsets(group.groupId, values, (error, baseOffset) => {
       group.pendingCommits--;
       const live = this.groups.get(group.groupId) === group;
-      for (const v of values) {
+      values.forEach((v, i) => {
         if (error === "NONE" && live) {
-          group.offsets.set(tpKey(v.topic, v.partition), v);
+          const recordOffset = baseOffset === undefined || baseOffset < 0 ? -1 : baseOffset + i;
+          putIfNewer(group, { ...v, recordOffset });
         }
         this.env.emit("offset.commit", {
           group: group.groupId,
@@ -838,14 +883,32 @@ export class GroupStateMachine {
           offset: v.value.offset,
           error,
         });
-      }
+      });
       reply(values.map((v) => ({ topic: v.topic, partition: v.partition, error })));
     });
   }
 
-  fetchOffsets(groupId: string, partitions: readonly TopicPartition[] | null): FetchResult {
+  /**
+   * OffsetFetch (GroupMetadataManager.getOffsets): the committed offsets; with `requireStable`
+   * (KIP-447) a partition with a pending transactional commit answers UNSTABLE_OFFSET_COMMIT.
+   */
+  fetchOffsets(
+    groupId: string,
+    partitions: readonly TopicPartition[] | null,
+    requireStable = false,
+  ): FetchResult {
     const group = this.groups.get(groupId);
     const entry = (tp: TopicPartition) => {
+      if (requireStable && group?.txnOffsets.hasPartition(tp.topic, tp.partition)) {
+        return {
+          topic: tp.topic,
+          partition: tp.partition,
+          offset: -1,
+          leaderEpoch: -1,
+          metadata: "",
+          error: "UNSTABLE_OFFSET_COMMIT" as KafkaError,
+        };
+      }
       const v = group?.offsets.get(tpKey(tp.topic, tp.partition))?.value;
       return {
         topic: tp.topic,
@@ -858,6 +921,117 @@ export class GroupStateMachine {
     };
     const wanted = partitions ?? (group === undefined ? [] : sortedOffsets(group));
     return { error: "NONE", partitions: wanted.map(entry) };
+  }
+
+  /**
+   * TxnOffsetCommit (GroupCoordinator.handleTxnCommitOffsets / doTxnCommitOffsets): an unknown
+   * group is created Empty; with `kip447` (2.5+) a set member id must be a member, a set
+   * generation the current one, and a static instance must not be fenced. The offsets are pending
+   * for the producer from now on (UNSTABLE_OFFSET_COMMIT to requireStable fetches), appended as a
+   * transactional batch, and applied or dropped by the producer's marker (`completeTxn`).
+   */
+  txnCommit(input: TxnCommitInput, kip447: boolean, reply: (r: CommitResult) => void): void {
+    const all = (error: KafkaError): CommitResult =>
+      input.partitions.map((p) => ({ topic: p.topic, partition: p.partition, error }));
+    const group = this.groups.get(input.groupId) ?? this.createGroup(input.groupId);
+    if (group.state === "Dead") return reply(all("COORDINATOR_NOT_AVAILABLE"));
+    if (kip447) {
+      const instanceId = this.settings.staticMembership ? input.groupInstanceId : null;
+      if (this.isFenced(group, input.memberId, instanceId)) return reply(all("FENCED_INSTANCE_ID"));
+      if (input.memberId !== "" && !group.members.has(input.memberId))
+        return reply(all("UNKNOWN_MEMBER_ID"));
+      if (input.generationId >= 0 && input.generationId !== group.generation)
+        return reply(all("ILLEGAL_GENERATION"));
+    }
+    const now = this.env.now();
+    const entries: TxnOffsetEntry[] = input.partitions.map((p) => ({
+      topic: p.topic,
+      partition: p.partition,
+      value: {
+        offset: p.offset,
+        leaderEpoch: p.leaderEpoch,
+        metadata: p.metadata,
+        commitTimestampUs: now,
+      },
+      recordOffset: -1,
+    }));
+    const producerId = input.producerId;
+    group.txnOffsets.prepare(producerId, entries);
+    const txn: TxnAppend = {
+      transactionalId: input.transactionalId,
+      producerId,
+      producerEpoch: input.producerEpoch,
+    };
+    this.env.storeOffsets(
+      group.groupId,
+      entries,
+      (error, baseOffset) => {
+        const live = this.groups.get(group.groupId) === group;
+        entries.forEach((e, i) => {
+          if (!live) return;
+          if (error === "NONE" && baseOffset !== undefined && baseOffset >= 0)
+            group.txnOffsets.onAppend(producerId, e, baseOffset + i);
+          else group.txnOffsets.fail(producerId, e);
+        });
+        for (const e of entries) {
+          this.env.emit("offset.commit.txn", {
+            group: group.groupId,
+            topic: e.topic,
+            partition: e.partition,
+            offset: e.value.offset,
+            producerId,
+            error,
+          });
+        }
+        reply(all(error));
+      },
+      txn,
+    );
+  }
+
+  /**
+   * The marker of `producerId` reached the group's offsets partition
+   * (GroupMetadata.completePendingTxnOffsetCommit): on COMMIT each pending offset becomes the
+   * committed one unless the current one was written later in the log; on ABORT they go.
+   * Returns how many offsets were pending.
+   */
+  completeTxn(groupId: string, producerId: number, commit: boolean): number {
+    const group = this.groups.get(groupId);
+    if (group === undefined || !group.txnOffsets.hasProducer(producerId)) return 0;
+    const entries = group.txnOffsets.complete(producerId, commit);
+    for (const e of entries) {
+      const applied = commit && putIfNewer(group, e);
+      this.env.emit("offset.txn.complete", {
+        group: groupId,
+        topic: e.topic,
+        partition: e.partition,
+        offset: e.value.offset,
+        producerId,
+        result: commit ? "COMMIT" : "ABORT",
+        applied,
+      });
+    }
+    return entries.length;
+  }
+
+  /** Whether the group holds offsets of `producerId` waiting for a marker. */
+  hasPendingTxn(groupId: string, producerId: number): boolean {
+    return this.groups.get(groupId)?.txnOffsets.hasProducer(producerId) ?? false;
+  }
+
+  /** Pending transactional offsets of a group, by producer id (views and tests). */
+  pendingTxnOffsets(groupId: string): Array<{
+    producerId: number;
+    offsets: Array<{ topic: string; partition: number; offset: number }>;
+  }> {
+    const group = this.groups.get(groupId);
+    if (group === undefined) return [];
+    return group.txnOffsets.producers().map((producerId) => ({
+      producerId,
+      offsets: group.txnOffsets
+        .entries(producerId)
+        .map((e) => ({ topic: e.topic, partition: e.partition, offset: e.value.offset })),
+    }));
   }
 
   /** The offsets-retention task: expired offsets become tombstones; an empty group with none dies. */
@@ -877,7 +1051,12 @@ export class GroupStateMachine {
           () => {},
         );
       }
-      if (group.state === "Empty" && group.offsets.size === 0 && group.pendingCommits === 0) {
+      if (
+        group.state === "Empty" &&
+        group.offsets.size === 0 &&
+        group.pendingCommits === 0 &&
+        group.txnOffsets.isEmpty
+      ) {
         this.transition(group, "Dead", "offsets expired");
         this.groups.delete(groupId);
         this.env.storeGroup(groupId, null, () => {});
@@ -925,11 +1104,22 @@ export class GroupStateMachine {
   load(
     groupId: string,
     value: GroupRecordValue | undefined,
-    offsets: ReadonlyArray<{ topic: string; partition: number; value: OffsetRecordValue }>,
+    offsets: readonly StoredOffset[],
+    pendingTxn: ReadonlyArray<{
+      readonly producerId: number;
+      readonly entries: readonly TxnOffsetEntry[];
+    }> = [],
   ): void {
     assert(!this.groups.has(groupId), () => `group ${groupId} loaded twice`);
     const group = this.createGroup(groupId);
     for (const o of offsets) group.offsets.set(tpKey(o.topic, o.partition), o);
+    for (const p of pendingTxn) {
+      assert(
+        p.entries.every((e) => e.recordOffset >= 0),
+        "loaded txn offsets come from the log",
+      );
+      group.txnOffsets.prepare(p.producerId, p.entries);
+    }
     if (value !== undefined) {
       group.protocolType = value.protocolType;
       group.protocol = value.protocol;
@@ -1057,6 +1247,7 @@ export class GroupStateMachine {
       pending: new Map(),
       statics: new Map(),
       offsets: new Map(),
+      txnOffsets: new PendingTxnOffsets(),
       pendingCommits: 0,
       newMemberAdded: false,
       join: undefined,
@@ -1213,6 +1404,24 @@ function joinError(error: KafkaError, memberId: string): JoinResult {
 
 function syncError(error: KafkaError): SyncResult {
   return { error, protocolName: null, assignment: [] };
+}
+
+/**
+ * GroupMetadata.onOffsetCommitAppend / completePendingTxnOffsetCommit: an offset replaces the
+ * stored one unless that one's record is later in the log (an unknown position counts as older).
+ */
+function putIfNewer(group: Group, offset: StoredOffset): boolean {
+  const key = tpKey(offset.topic, offset.partition);
+  const current = group.offsets.get(key);
+  const newer = offset.recordOffset ?? -1;
+  if (current !== undefined && (current.recordOffset ?? -1) > newer && newer >= 0) return false;
+  group.offsets.set(key, {
+    topic: offset.topic,
+    partition: offset.partition,
+    value: offset.value,
+    recordOffset: newer,
+  });
+  return true;
 }
 
 function sortedOffsets(group: Group): TopicPartition[] {

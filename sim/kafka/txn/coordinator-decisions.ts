@@ -365,8 +365,11 @@ export function isTransactionalIdExpired(
 /**
  * KIP-890's verification (a partition leader's verify-only AddPartitionsToTxn, Kafka's
  * handleVerifyPartitionsInTransaction): per partition, NONE when it is in the open transaction of
- * this producer id and epoch, INVALID_TXN_STATE when it is not; the id or epoch checks fail every
- * partition alike. Nothing is written.
+ * this producer id and epoch, INVALID_TXN_STATE when it is not (Kafka 3.6; 3.8+ answers
+ * TRANSACTION_ABORTABLE to new clients, translated back for old ones); the id or epoch checks fail
+ * every partition alike, and a transaction being completed (PrepareCommit/PrepareAbort: its
+ * partitions are still listed until its markers are written) answers CONCURRENT_TRANSACTIONS, which
+ * the leader turns into a retriable NOT_ENOUGH_REPLICAS. Nothing is written.
  */
 export function verifyPartitionsInTransaction(
   meta: TransactionMetadata | undefined,
@@ -379,6 +382,9 @@ export function verifyPartitionsInTransaction(
     return all("INVALID_PRODUCER_ID_MAPPING");
   }
   if (meta.producerEpoch !== producerEpoch) return all("PRODUCER_FENCED");
+  if (meta.state === "PrepareCommit" || meta.state === "PrepareAbort") {
+    return all("CONCURRENT_TRANSACTIONS");
+  }
   return partitions.map((tp) =>
     meta.state === "Ongoing" &&
     meta.topicPartitions.some((p) => p.topic === tp.topic && p.partition === tp.partition)
