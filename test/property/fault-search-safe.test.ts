@@ -1,9 +1,11 @@
 /**
- * The fault search's two "holds" properties, on a small budget for `npm test` (CI runs the big
+ * The fault search's "holds" properties, on a small budget for `npm test` (CI runs the big
  * budgets through `kafkasim check` with workers, see .ci/run):
  * - `safe`: acks=all, RF 3, min.insync.replicas=2, no unclean election, idempotence on, one fault at
  *   a time with recovery in between: no lost acknowledged write, no duplicate, order kept, no
  *   divergence, and convergence after the last fault.
+ * - `exactly-once`: one or two exactly_once_v2 stream processors, one broker crash or client kill
+ *   at a time: every input's effect is in the committed output exactly once (issue #8).
  * - `simulator-sound`: every shape, setting and fault schedule; the simulator never throws, never
  *   breaks an invariant, never hits its event bound.
  *
@@ -38,6 +40,12 @@ function holds(property: string, durationUs: number): void {
 describe("fault search: properties that hold", () => {
   it("safe settings under one fault at a time", { timeout: 600_000 }, () => {
     holds("safe", 60_000_000);
+  });
+
+  it("exactly_once_v2 stream processors under one broker crash or client kill at a time", {
+    timeout: 600_000,
+  }, () => {
+    holds("exactly-once", 40_000_000);
   });
 
   it("the simulator is sound under any schedule", { timeout: 600_000 }, () => {

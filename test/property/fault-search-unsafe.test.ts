@@ -110,6 +110,15 @@ const UNSAFE_ROWS: readonly Row[] = [
     budget: 60,
     contrast: { "enable.auto.commit": false },
   },
+  {
+    name: "processing.guarantee=at_least_once with a crash",
+    property: "exactly-once",
+    config: { "processing.guarantee": "at_least_once" },
+    expected: ["exactly-once"],
+    seed: 1,
+    budget: 30,
+    contrast: { "processing.guarantee": "exactly_once_v2" },
+  },
 ];
 
 const seedOverride = process.env.FS_SEED === undefined ? undefined : Number(process.env.FS_SEED);

@@ -488,6 +488,8 @@ export class TransactionManager {
   nextWakeUs(): number | undefined {
     if (this.inFlight !== undefined || this.queue.length === 0) return undefined;
     if (this.currentState === "FATAL_ERROR") return undefined;
+    // EndTxn waits for the flush; the producer runs again when its batches settle.
+    if (this.queue[0]!.kind === "end" && !this.host.flushed()) return undefined;
     return this.retryAtUs;
   }
 
