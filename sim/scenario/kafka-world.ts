@@ -593,6 +593,7 @@ export class KafkaWorld {
     if (e.replicas !== null) wanted.push(`replicas [${e.replicas.join(",")}]`);
     if (e.highWatermark !== null) wanted.push(`high watermark ${e.highWatermark}`);
     if (e.logStartOffset !== null) wanted.push(`log start offset ${e.logStartOffset}`);
+    if (e.lastStableOffset !== null) wanted.push(`last stable offset ${e.lastStableOffset}`);
     const at = e.atUs === "end" ? "at the end" : `at ${(e.atUs / 1_000_000).toFixed(3)} s`;
     const what = `${at}: ${tp} ${wanted.join(", ")}`;
     const image = this.image();
@@ -619,7 +620,7 @@ export class KafkaWorld {
         e.replicas.some((r, i) => state.replicas[i] !== r))
     )
       problems.push(`replicas are [${state.replicas.join(",")}]`);
-    if (e.highWatermark !== null || e.logStartOffset !== null) {
+    if (e.highWatermark !== null || e.logStartOffset !== null || e.lastStableOffset !== null) {
       // The leader's own offsets (a follower learns the HW one fetch later).
       const leader = state.leader >= 0 ? this.cluster.brokers.get(state.leader) : undefined;
       const host = leader === undefined ? undefined : this.cluster.hosts.get(String(state.leader));
@@ -642,6 +643,8 @@ export class KafkaWorld {
           problems.push(`high watermark is ${mine.hw}`);
         if (e.logStartOffset !== null && mine.logStartOffset !== e.logStartOffset)
           problems.push(`log start offset is ${mine.logStartOffset}`);
+        if (e.lastStableOffset !== null && mine.lastStable !== e.lastStableOffset)
+          problems.push(`last stable offset is ${mine.lastStable}`);
       }
     }
     return {
@@ -650,12 +653,12 @@ export class KafkaWorld {
     };
   }
 
-  /** The host of a client named `node`, if it is one. */
   /** The stream processor a node belongs to (its consumer's node or its producer's). */
   private processorOf(node: string): StreamProcessor | undefined {
     return this.processors.get(node) ?? this.processors.get(node.replace(/-producer$/, ""));
   }
 
+  /** The host of a client named `node`, if it is one. */
   private clientHost(node: string) {
     return this.producers.get(node)?.host ?? this.consumers.get(node)?.host;
   }

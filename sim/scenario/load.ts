@@ -292,6 +292,8 @@ export interface PartitionExpectation {
   replicas: number[] | null;
   highWatermark: number | null;
   logStartOffset: number | null;
+  /** The leader's LSO (read_committed's end: the HW, or the first open transaction's start). */
+  lastStableOffset: number | null;
   source: SourceLocation;
 }
 
@@ -2337,6 +2339,7 @@ class Normalizer {
       replicas: ids("replicas"),
       highWatermark: raw["high-watermark"] ?? null,
       logStartOffset: raw["log-start-offset"] ?? null,
+      lastStableOffset: raw["last-stable-offset"] ?? null,
       source,
     };
   }

@@ -470,6 +470,12 @@ const PartitionExpect = Obj(
     "log-start-offset": Opt(
       Count("The log start offset, as the leader has it (retention, delete-records).", 0),
     ),
+    "last-stable-offset": Opt(
+      Count(
+        "The last stable offset, as the leader has it: the HW, or the first offset of the earliest open transaction.",
+        0,
+      ),
+    ),
   },
   "A partial match of a partition's state as the controller sees it.",
 );
