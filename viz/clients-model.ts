@@ -64,16 +64,16 @@ export class ClientsModel {
     this.events = session.events;
     this.consumed = 0;
     this.kafka = session.kafka;
-    const producerIds = session.scenario.clients
-      .filter((c) => c.type === "producer")
-      .map((c) => c.id);
+    const producerIds = session.scenario.clients.flatMap((c) =>
+      c.type === "producer" ? [c.id] : c.type === "stream-processor" ? [`${c.id}-producer`] : [],
+    );
     this.tracker = new ProducerTracker(producerIds);
     this.burrow = new IncrementalBurrow();
     this.protocols = new Map();
     this.assignors = new Map();
     this.groupOfConsumer = new Map();
-    for (const c of session.scenario.clients) {
-      if (c.type === "consumer" && c.group !== null) this.groupOfConsumer.set(c.id, c.group);
+    for (const c of groupConsumers(session.scenario)) {
+      if (c.group !== null) this.groupOfConsumer.set(c.id, c.group);
     }
   }
 
@@ -146,8 +146,7 @@ export class ClientsModel {
     const groupIds: string[] = [];
     const topicsOf = new Map<string, Set<string>>();
     const configOf = new Map<string, Readonly<Record<string, unknown>>>();
-    for (const c of session.scenario.clients) {
-      if (c.type !== "consumer") continue;
+    for (const c of groupConsumers(session.scenario)) {
       const g = c.group ?? "";
       if (!topicsOf.has(g)) {
         groupIds.push(g);
@@ -171,15 +170,15 @@ export class ClientsModel {
         );
       }
       const consumerIds = [
-        ...session.scenario.clients
-          .filter((c) => c.type === "consumer" && (c.group ?? "") === groupId)
+        ...groupConsumers(session.scenario)
+          .filter((c) => (c.group ?? "") === groupId)
           .map((c) => c.id),
         ...(view?.members ?? []).map((m) => m.clientId),
       ];
       for (const id of consumerIds) {
         if (listed.has(id)) continue;
         listed.add(id);
-        const consumer = kafka.consumers.get(id);
+        const consumer = kafka.consumers.get(id) ?? kafka.processors.get(id)?.consumer;
         const snap = consumer?.snapshot();
         members.push({
           clientId: id,
@@ -236,4 +235,31 @@ function generationOf(kafka: KafkaWorld, coordinator: number, groupId: string): 
   if (classic !== undefined) return classic.generation;
   const modern = snapshot.consumerGroups.find((g) => g.groupId === groupId);
   return modern === undefined ? null : modern.groupEpoch;
+}
+
+/**
+ * The scenario's consumers, and each stream processor's consumer (its client id, in the group
+ * application.id, subscribed to its input topics, with the config Kafka Streams gives it).
+ */
+function groupConsumers(scenario: Session["scenario"]): Array<{
+  readonly id: string;
+  readonly group: string | null;
+  readonly subscribe: readonly string[];
+  readonly config: Readonly<Record<string, unknown>>;
+}> {
+  type Entry = ReturnType<typeof groupConsumers>[number];
+  return scenario.clients.flatMap((c): Entry[] =>
+    c.type === "consumer"
+      ? [{ id: c.id, group: c.group, subscribe: c.subscribe, config: c.config }]
+      : c.type === "stream-processor"
+        ? [
+            {
+              id: c.id,
+              group: c.settings.applicationId,
+              subscribe: c.input,
+              config: c.settings.consumer,
+            },
+          ]
+        : [],
+  );
 }

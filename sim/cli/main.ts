@@ -426,7 +426,7 @@ function metricsCommand(args: ParsedArgs, io: CliIo): number {
           ? {
               stdout: joinSections(
                 formatMetricsTable(input),
-                formatClientMetrics(clientMetricsOf(kafka.producers, kafka.consumers)),
+                formatClientMetrics(clientMetricsOf(kafka.allProducers(), kafka.allConsumers())),
               ),
               stderr: "",
               exitCode: 0,

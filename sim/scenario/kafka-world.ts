@@ -144,6 +144,20 @@ export class KafkaWorld {
     }
   }
 
+  /** Every producer by node id: the scenario's, then each stream processor's (`<id>-producer`). */
+  allProducers(): Map<string, KafkaProducer> {
+    const out = new Map(this.producers);
+    for (const [id, p] of this.processors) out.set(`${id}-producer`, p.producer);
+    return out;
+  }
+
+  /** Every consumer by node id: the scenario's, then each stream processor's. */
+  allConsumers(): Map<string, KafkaConsumer> {
+    const out = new Map(this.consumers);
+    for (const [id, p] of this.processors) out.set(id, p.consumer);
+    return out;
+  }
+
   private makeProcessor(
     client: StreamProcessorSpec,
     bootstrap: readonly number[],

@@ -768,7 +768,7 @@ export class ScenarioRun {
           ? []
           : runMetricsLines(
               nodeMetricsOf(kafka.cluster),
-              clientMetricsOf(kafka.producers, kafka.consumers),
+              clientMetricsOf(kafka.allProducers(), kafka.allConsumers()),
             ),
       boundMessage,
       traceEvents: engine.trace.count,

@@ -238,3 +238,32 @@ describe("viz clients: groups", () => {
     }
   });
 });
+
+describe("viz clients: stream processors", () => {
+  it("exactly-once-processing.yaml: each processor's producer and its group appear", () => {
+    const session = open("exactly-once-processing.yaml");
+    session.advanceTo(20_000_000);
+    const data = new ClientsModel().read(session);
+    const producers = data.producers.map((p) => p.clientId);
+    expect(producers).toEqual(["shop", "enrich-alos-producer", "enrich-eos-producer"]);
+    // The producer's row counts what the processor's producer itself counted.
+    const eos = data.producers.find((p) => p.clientId === "enrich-eos-producer")!;
+    const stats = session.kafka!.processors.get("enrich-eos")!.producer.stats();
+    expect(eos.outcomes.acknowledged).toBe(stats.acked);
+    const group = data.groups.find((g) => g.groupId === "enrich-eos")!;
+    expect(group.members.map((m) => m.clientId)).toEqual(["enrich-eos"]);
+    // The member's own view comes from the processor's consumer.
+    const consumer = session.kafka!.processors.get("enrich-eos")!.consumer;
+    expect(group.members[0]!.held).toEqual(
+      consumer.assignment().map((tp) => `${tp.topic}-${tp.partition}`),
+    );
+    expect(group.members[0]!.held.length).toBe(2);
+    expect(group.partitions.map((p) => p.tp)).toEqual(["orders-0", "orders-1"]);
+    // Its committed offsets are the coordinator's (the transactions' offsets, once committed).
+    const view = session.kafka!.groupViews().find((g) => g.groupId === "enrich-eos")!;
+    for (const c of view.committed) {
+      expect(group.committed[`${c.topic}-${c.partition}`]).toBe(c.offset);
+    }
+    expect(Object.keys(group.committed).length).toBe(2);
+  });
+});
