@@ -113,10 +113,12 @@ describe("lesson zombie-fencing (S16): producer-2 fences the paused producer-1",
 
   it("the fence, the ABORT marker at 51, CompleteAbort, then producer-2's InitProducerId is answered", () => {
     const p1Epoch = readyEpoch("producer-1")[0]!.epoch;
-    // PrepareEpochFence is never written: it shows as the abort of the Ongoing transaction under
-    // the bumped epoch, decided by InitProducerId (answered CONCURRENT_TRANSACTIONS), not EndTxn.
+    // PrepareEpochFence is never written: the trace shows it as `via` on the abort of the Ongoing
+    // transaction under the bumped epoch, decided by InitProducerId (answered
+    // CONCURRENT_TRANSACTIONS), not EndTxn.
     const fence = txnStates.find((e) => e.from === "Ongoing" && e.to === "PrepareAbort");
     expect(fence).toBeDefined();
+    expect(fence!.via).toBe("PrepareEpochFence");
     expect(fence!.producerEpoch).toBe(p1Epoch + 1);
     expect(fence!.partitions).toEqual(["out-0"]);
     const inits = of(trace, "txn.init").filter((e) => e.client === "producer-2");

@@ -60,6 +60,8 @@ export type TxnDecision =
       readonly transit: TxnTransitMetadata;
       readonly replyOnSuccess: TxnCoordinatorError;
       readonly markers: TxnMarkers | undefined;
+      /** The fence: PrepareEpochFence (in memory only) came before the written PrepareAbort. */
+      readonly fenced?: boolean;
     };
 
 export interface InitProducerIdRequest {
@@ -124,8 +126,17 @@ function append(
   replyOnSuccess: TxnCoordinatorError,
   markers?: TxnMarkers,
   created = false,
+  fenced = false,
 ): TxnDecision {
-  return { kind: "append", metadata, created, transit, replyOnSuccess, markers };
+  return {
+    kind: "append",
+    metadata,
+    created,
+    transit,
+    replyOnSuccess,
+    markers,
+    ...(fenced ? { fenced } : {}),
+  };
 }
 
 function markersOf(transit: TxnTransitMetadata, result: TransactionResult): TxnMarkers {
@@ -205,7 +216,7 @@ export function handleInitProducerId(
       // again (or rotates the producer id if this fence used the last epoch).
       const fence = m.prepareFenceProducerEpoch();
       const abort = m.prepareAbortOrCommit("PrepareAbort", nowMs, fence);
-      return append(m, abort, "CONCURRENT_TRANSACTIONS", markersOf(abort, "ABORT"), created);
+      return append(m, abort, "CONCURRENT_TRANSACTIONS", markersOf(abort, "ABORT"), created, true);
     }
     case "Dead":
     case "PrepareEpochFence":
@@ -342,7 +353,7 @@ export function handleAbortTimedOut(meta: TransactionMetadata, nowMs: number): T
   if (!isTransactionTimedOut(meta, nowMs)) return reply("NONE");
   const fence = meta.prepareFenceProducerEpoch();
   const abort = meta.prepareAbortOrCommit("PrepareAbort", nowMs, fence);
-  return append(meta, abort, "NONE", markersOf(abort, "ABORT"));
+  return append(meta, abort, "NONE", markersOf(abort, "ABORT"), false, true);
 }
 
 /**

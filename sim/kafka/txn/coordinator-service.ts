@@ -716,7 +716,7 @@ export class TxnCoordinatorService implements BrokerService {
         return reply(error);
       }
       meta.completeTransitionTo(transit);
-      this.emitState(id, from, transit, owned);
+      this.emitState(id, from, transit, owned, decision.fenced === true);
       reply(decision.replyOnSuccess, transit);
       if (decision.markers !== undefined) this.startMarkers(owned, meta, decision.markers);
     });
@@ -727,12 +727,15 @@ export class TxnCoordinatorService implements BrokerService {
     from: string,
     transit: TxnTransitMetadata,
     owned: OwnedTxnPartition,
+    fenced = false,
   ): void {
     this.ctx.emit("txn.state", {
       transactionalId: id,
       producerId: transit.producerId,
       producerEpoch: transit.producerEpoch,
       from,
+      // A fence passes through PrepareEpochFence, which Kafka keeps in memory only.
+      ...(fenced ? { via: "PrepareEpochFence" } : {}),
       to: transit.txnState,
       partitions: transit.topicPartitions.map((tp) => tpKey(tp.topic, tp.partition)),
       coordinatorPartition: owned.partition,
