@@ -5,6 +5,7 @@
  * trace adapter (historyFromTrace) and the recorder's invariants.
  */
 import { describe, expect, it } from "vitest";
+import { processorEffects } from "../../sim/check/checkers/processor-effects.ts";
 import {
   CHECKER_NAMES,
   checkHwMonotonic,
@@ -832,6 +833,98 @@ describe("read-committed", () => {
       polls: [poll("c", null, -1, 0, 3, 3 * S, { ...rc, nextOffset: 5 })],
     });
     expect(checkReadCommitted(dirty).violations.map((x) => x.sendId)).toEqual(["t:0"]);
+  });
+});
+
+describe("read-committed: a stream processor's effects", () => {
+  // Input in-0: records at 0-3 (one plain send). The group app committed 3: inputs 0, 1 and 2
+  // must have one effect each. Output out-0: a committed transaction (markers by producer 9)
+  // with the effects of in-0@0 and in-0@1 at 0-1 (marker 2); an aborted one with in-0@2 at 3
+  // (marker 4); a committed one with in-0@1 again and in-0@3 at 5-6 (marker 7).
+  const input = batch(0, 4, "src:0");
+  const out = (seq: number, count: number, sources: string[]): SendRecord => ({
+    ...send("app-1-producer", seq, (seq + 1) * S, { topic: "out", count, tid: "app-app-1-1" }),
+    sources,
+  });
+  const sends = [
+    send("src", 0, 0, { topic: "in", count: 4 }),
+    out(0, 2, ["in-0@0", "in-0@1"]),
+    out(1, 1, ["in-0@2"]),
+    out(2, 2, ["in-0@1", "in-0@3"]),
+  ];
+  const txn = { isTransactional: true, producerId: 9 };
+  const control = { isControl: true, producerId: 9 };
+  const outLog = [
+    batch(0, 2, "app-1-producer:0", 1, txn),
+    batch(2, 1, undefined, 1, control),
+    batch(3, 1, "app-1-producer:1", 1, txn),
+    batch(4, 1, undefined, 1, control),
+    batch(5, 2, "app-1-producer:2", 1, txn),
+    batch(7, 1, undefined, 1, control),
+  ];
+  const marker = {
+    transactionalId: "app-app-1-1",
+    producerId: 9,
+    epoch: 0,
+    topic: "out",
+    partition: 0,
+  };
+  const txnMarkers = [
+    { ...marker, offset: 2, commit: true, atUs: 2 * S },
+    { ...marker, offset: 4, commit: false, atUs: 3 * S },
+    { ...marker, offset: 7, commit: true, atUs: 4 * S },
+  ];
+  const processor = {
+    id: "app-1",
+    applicationId: "app",
+    guarantee: "exactly_once_v2" as const,
+    input: ["in"],
+    output: "out",
+  };
+  const history = (
+    committed: number,
+    guarantee: "at_least_once" | "exactly_once_v2" = "exactly_once_v2",
+  ) =>
+    makeHistory({
+      sends,
+      txnMarkers,
+      processors: [{ ...processor, guarantee }],
+      final: {
+        atUs: 5 * S,
+        partitions: [
+          partition(1, [replica(1, [input], 4)], { topic: "in" }),
+          partition(1, [replica(1, outLog, 8)], { topic: "out" }),
+        ],
+        groupOffsets: [{ group: "app", topic: "in", partition: 0, offset: committed }],
+      },
+    });
+
+  it("counts each input's effects in the committed output, leaving aborted ones out", () => {
+    const e = processorEffects(history(3), processor);
+    expect(e.inputs).toBe(3);
+    expect(e.duplicates).toEqual([{ source: "in-0@1", count: 2, outputs: ["out-0@1", "out-0@5"] }]);
+    // in-0@2's only effect was aborted.
+    expect(e.missing).toEqual(["in-0@2"]);
+  });
+
+  it("under exactly_once_v2, a duplicate and a lost effect are violations of read-committed", () => {
+    const v = checkReadCommitted(history(3));
+    expect(v.holds).toBe(false);
+    expect(v.violations.map((x) => x.message)).toEqual([
+      "app-1 (exactly_once_v2): input in-0@1 has 2 effects in the committed output (out-0@1, out-0@5)",
+      "app-1 (exactly_once_v2): input in-0@2 is below app's committed offset but has no effect in the committed output",
+    ]);
+    expect(v.detail).toContain("app-1: 3 committed inputs");
+  });
+
+  it("under at_least_once the checker leaves the effects alone (duplicates are allowed)", () => {
+    expect(checkReadCommitted(history(3, "at_least_once")).holds).toBe(true);
+  });
+
+  it("inputs beyond the committed offset are not owed an effect", () => {
+    const e = processorEffects(history(2), processor);
+    expect(e.inputs).toBe(2);
+    expect(e.missing).toEqual([]);
   });
 });
 
