@@ -26,6 +26,9 @@
  *   A commit from an epoch older than the last one this partition saw for the producer is refused
  *   (INVALID_PRODUCER_EPOCH; PRODUCER_FENCED before 2.7), standing in for the log's epoch check.
  *
+ * The topic's creation, loading, unloading and appends are internal-topic.ts's, shared with the
+ * transaction coordinator; this file holds the groups, their records and their replay.
+ *
  * Simplifies: no request queue or purgatory threads; the load reads up to the HW (Kafka's old
  * loader read to the LEO; the new runtime also exposes only committed state); the offsets topic's
  * partition count comes from the image once it exists.
@@ -34,27 +37,22 @@
  * offsets partition reloads them; a lost loopback answer (the broker stopped leading) leaves the
  * client to time out, as in Kafka.
  */
-import { assert } from "../../engine/assert.ts";
 import type { SimEvent } from "../../engine/engine.ts";
 import type { ProcessStart } from "../../infra/host.ts";
 import type { NetMessage } from "../../infra/network.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import type { BrokerService } from "../broker/services.ts";
 import { configList, configNumber, hasConfig } from "../config.ts";
+import {
+  coordinatorAppendError,
+  forEachRecord,
+  InternalTopic,
+  type InternalTopicTimer,
+  type LedPartition,
+} from "../coordinator/internal-topic.ts";
 import { controlTypeOf } from "../log/txn-batch.ts";
 import type { MetadataImage } from "../metadata/image.ts";
-import {
-  EARLIEST_TIMESTAMP,
-  type FetchRequest,
-  type FetchResponse,
-  HEADER_BYTES,
-  LATEST_TIMESTAMP,
-  type ListOffsetsRequest,
-  type ListOffsetsResponse,
-  PARTITION_ENTRY_BYTES,
-  type ProduceRequest,
-  type ProduceResponse,
-} from "../protocol.ts";
+import { HEADER_BYTES, PARTITION_ENTRY_BYTES } from "../protocol.ts";
 import type {
   ConsumerGroupHeartbeatRequest,
   ConsumerGroupHeartbeatResponse,
@@ -71,9 +69,8 @@ import type {
   OffsetFetchResponse,
   SyncGroupResponse,
 } from "../protocol-clients.ts";
-import type { AdminRequestMessage, AdminResponseMessage } from "../protocol-control.ts";
 import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from "../protocol-txn.ts";
-import { type KafkaError, NO_PRODUCER_ID, type RecordBatch, tpKey } from "../types.ts";
+import { type KafkaError, type RecordBatch, tpKey } from "../types.ts";
 import { compareVersions } from "../version.ts";
 import {
   type ConsumerGroupEnv,
@@ -94,7 +91,6 @@ import {
 } from "./group-state.ts";
 import { coordinatorPartition, OFFSETS_TOPIC } from "./placement.ts";
 import {
-  BATCH_HEADER_BYTES,
   consumerGroupKey,
   decodeRecord,
   encodeConsumerGroupValue,
@@ -104,7 +100,6 @@ import {
   groupKey,
   type OffsetRecordValue,
   offsetKey,
-  recordBytes,
 } from "./records.ts";
 import type { TxnOffsetEntry } from "./txn-offsets.ts";
 
@@ -131,14 +126,8 @@ export interface GroupCoordinatorSnapshot {
   >;
 }
 
-interface OwnedPartition {
-  readonly partition: number;
-  leaderEpoch: number;
-  status: "loading" | "loaded";
-  /** Changes each time loading restarts; answers to an older load are ignored. */
-  readonly loadSeq: number;
-  fetchOffset: number;
-  targetOffset: number;
+/** An offsets partition led here: what its load has read so far, and the producer epochs seen. */
+interface OwnedPartition extends LedPartition {
   readonly groups: Map<string, GroupRecordValue | null>;
   readonly consumerGroups: Map<string, ConsumerGroupRecordValue | null>;
   readonly offsets: Map<
@@ -165,35 +154,17 @@ export interface WrittenMarker {
   readonly result: "COMMIT" | "ABORT";
 }
 
-type Pending =
-  | { readonly kind: "append"; readonly done: (error: KafkaError, baseOffset: number) => void }
-  | { readonly kind: "list"; readonly partition: number; readonly loadSeq: number }
-  | { readonly kind: "fetch"; readonly partition: number; readonly loadSeq: number }
-  | { readonly kind: "create" };
-
 type TimerPayload =
   | { readonly epoch: number; readonly what: "group"; readonly timer: GroupTimer }
   | { readonly epoch: number; readonly what: "consumer-group"; readonly timer: ConsumerGroupTimer }
   | { readonly epoch: number; readonly what: "expire-offsets" }
-  | { readonly epoch: number; readonly what: "create-timeout"; readonly correlationId: number }
-  | {
-      readonly epoch: number;
-      readonly what: "load-retry";
-      readonly partition: number;
-      readonly loadSeq: number;
-    };
+  | ({ readonly epoch: number } & InternalTopicTimer);
 
 const TIMER_KIND = "group.timer";
 /** Kafka's NewMemberJoinTimeoutMs (5 minutes, from 2.2). */
 const NEW_MEMBER_JOIN_TIMEOUT_MS = 300_000;
-/** The broker-to-controller channel's request timeout for CreateTopics (modelled). */
-const CREATE_TOPIC_TIMEOUT_US = 30_000_000;
-/** Backoff before retrying a load step that failed (a modelled constant). */
-const LOAD_RETRY_BACKOFF_US = 100_000;
 /** offsets.load.buffer.size: bytes read per load fetch. */
 const LOAD_BUFFER_BYTES = 5 * 1024 * 1024;
-/** Fetch wait while the HW catches up with the LEO during a load. */
-const LOAD_FETCH_WAIT_MS = 500;
 
 export class GroupCoordinatorService implements BrokerService {
   readonly name = "group-coordinator";
@@ -203,12 +174,8 @@ export class GroupCoordinatorService implements BrokerService {
   private sm: GroupStateMachine;
   /** KIP-848 groups; a group id is either here or in `sm` with members, never both. */
   private cg: ConsumerGroupManager;
-  private readonly owned = new Map<number, OwnedPartition>();
-  private readonly pending = new Map<number, Pending>();
-  private createInFlight: number | undefined;
-  /** The controller created the topic; this broker's image has not shown it yet. */
-  private awaitingTopic = false;
-  private loadSeq = 0;
+  /** `__consumer_offsets`: its creation, the partitions led here, their loads and appends. */
+  private readonly topic: InternalTopic<OwnedPartition>;
   private memberIdCounter = 0;
   private readonly settings: GroupSettings;
   private readonly cgSettings: ConsumerGroupSettings & { readonly enabled: boolean };
@@ -218,16 +185,14 @@ export class GroupCoordinatorService implements BrokerService {
     this.cgSettings = consumerGroupSettings(ctx);
     this.sm = this.newStateMachine();
     this.cg = this.newConsumerGroups();
+    this.topic = this.newOffsetsTopic();
   }
 
   // ------------------------------------------------------------------ BrokerService
 
   onProcessStart(_after: ProcessStart["after"]): void {
     this.epoch++;
-    this.owned.clear();
-    this.pending.clear();
-    this.createInFlight = undefined;
-    this.awaitingTopic = false;
+    this.topic.reset();
     this.sm = this.newStateMachine();
     this.cg = this.newConsumerGroups();
     const intervalMs = configNumber(this.ctx.config, "offsets.retention.check.interval.ms");
@@ -235,22 +200,7 @@ export class GroupCoordinatorService implements BrokerService {
   }
 
   onMetadata(image: MetadataImage): void {
-    const topic = image.topicByName(OFFSETS_TOPIC);
-    const leading = new Map<number, number>();
-    if (topic !== undefined) {
-      this.awaitingTopic = false;
-      topic.partitions.forEach((state, partition) => {
-        if (state.leader === this.ctx.brokerId) leading.set(partition, state.leaderEpoch);
-      });
-    }
-    for (const partition of [...this.owned.keys()].sort((a, b) => a - b)) {
-      if (!leading.has(partition)) this.unloadPartition(partition);
-    }
-    for (const [partition, leaderEpoch] of leading) {
-      const owned = this.owned.get(partition);
-      if (owned === undefined) this.startLoad(partition, leaderEpoch);
-      else owned.leaderEpoch = leaderEpoch;
-    }
+    this.topic.onMetadata(image);
   }
 
   handleRequest(from: string, request: CoordinatorRequest): boolean {
@@ -285,29 +235,7 @@ export class GroupCoordinatorService implements BrokerService {
   }
 
   handleResponse(from: string, response: NetMessage): boolean {
-    const m = response as { type: string; correlationId?: number };
-    if (m.correlationId === undefined) return false;
-    const p = this.pending.get(m.correlationId);
-    if (p === undefined) return false;
-    // Appends and loads go to the broker itself; only CreateTopics goes to the controller.
-    if (p.kind !== "create" && from !== this.ctx.node) return false;
-    this.pending.delete(m.correlationId);
-    switch (p.kind) {
-      case "append": {
-        const r = (response as ProduceResponse).partitions[0];
-        p.done(appendError(response as ProduceResponse), r?.baseOffset ?? -1);
-        return true;
-      }
-      case "list":
-        this.onListOffsets(p.partition, p.loadSeq, response as ListOffsetsResponse);
-        return true;
-      case "fetch":
-        this.onLoadFetch(p.partition, p.loadSeq, response as FetchResponse);
-        return true;
-      case "create":
-        this.onCreateResponse(m.correlationId, response as AdminResponseMessage);
-        return true;
-    }
+    return this.topic.handleResponse(from, response);
   }
 
   handleTimer(event: SimEvent): void {
@@ -326,17 +254,9 @@ export class GroupCoordinatorService implements BrokerService {
         return;
       }
       case "create-timeout":
-        if (this.createInFlight === payload.correlationId) {
-          this.pending.delete(payload.correlationId);
-          this.createInFlight = undefined;
-        }
-        return;
-      case "load-retry": {
-        const owned = this.owned.get(payload.partition);
-        if (owned?.loadSeq === payload.loadSeq && owned.status === "loading")
-          this.listOffsets(owned);
-        return;
-      }
+        return this.topic.onCreateTimeout(payload.correlationId);
+      case "load-retry":
+        return this.topic.onLoadRetry(payload.partition, payload.loadSeq);
     }
   }
 
@@ -344,8 +264,8 @@ export class GroupCoordinatorService implements BrokerService {
 
   /** Plain data for the kafka-consumer-groups tool, the viz and tests. */
   snapshot(): GroupCoordinatorSnapshot {
-    const partitions = [...this.owned.values()]
-      .sort((a, b) => a.partition - b.partition)
+    const partitions = this.topic
+      .partitions()
       .map((o) => ({ partition: o.partition, leaderEpoch: o.leaderEpoch, status: o.status }));
     const count = this.partitionCount();
     const groups = this.sm.snapshot().map((g) => ({
@@ -373,76 +293,10 @@ export class GroupCoordinatorService implements BrokerService {
         error,
         nodeId,
       } satisfies FindCoordinatorResponse);
-    const image = this.ctx.image();
-    const topic = image.topicByName(OFFSETS_TOPIC);
-    if (topic === undefined) {
-      this.maybeCreateTopic(image);
-      return answer("COORDINATOR_NOT_AVAILABLE", -1);
-    }
-    const state = topic.partitions[coordinatorPartition(request.key, topic.partitions.length)];
-    if (state === undefined || state.leader < 0) return answer("COORDINATOR_NOT_AVAILABLE", -1);
-    answer("NONE", state.leader);
-  }
-
-  private maybeCreateTopic(image: MetadataImage): void {
-    if (this.createInFlight !== undefined || this.awaitingTopic) return;
-    const controller = this.ctx.controllerNode();
-    if (controller === undefined) return;
-    const cfg = this.ctx.config;
-    let replicationFactor = configNumber(cfg, "offsets.topic.replication.factor");
-    if (compareVersions(this.ctx.version, "0.11") < 0) {
-      // 0.10 created the offsets topic with as many replicas as there were live brokers.
-      const alive = image.sortedBrokerIds().filter((id) => image.isActive(id)).length;
-      replicationFactor = Math.max(1, Math.min(replicationFactor, alive));
-    }
-    const correlationId = this.ctx.nextCorrelationId();
-    this.createInFlight = correlationId;
-    this.pending.set(correlationId, { kind: "create" });
-    this.ctx.emit("coordinator.topic.create", {
-      topic: OFFSETS_TOPIC,
-      partitions: configNumber(cfg, "offsets.topic.num.partitions"),
-      replicationFactor,
-    });
-    this.ctx.send(controller, {
-      type: "AdminRequest",
-      bytes: HEADER_BYTES + 256,
-      correlationId,
-      request: {
-        op: "CreateTopics",
-        topics: [
-          {
-            name: OFFSETS_TOPIC,
-            numPartitions: configNumber(cfg, "offsets.topic.num.partitions"),
-            replicationFactor,
-            configs: {
-              "cleanup.policy": "compact",
-              "segment.bytes": String(configNumber(cfg, "offsets.topic.segment.bytes")),
-              "compression.type": "producer",
-            },
-          },
-        ],
-      },
-    } satisfies AdminRequestMessage);
-    this.timer(CREATE_TOPIC_TIMEOUT_US, {
-      epoch: this.epoch,
-      what: "create-timeout",
-      correlationId,
-    });
-  }
-
-  private onCreateResponse(correlationId: number, m: AdminResponseMessage): void {
-    if (this.createInFlight === correlationId) this.createInFlight = undefined;
-    const result = m.results[0];
-    const error = m.error !== "NONE" ? m.error : (result?.error ?? "NONE");
-    // Created (or already there): wait for the metadata to arrive instead of asking again.
-    if (error === "NONE" || error === "TOPIC_ALREADY_EXISTS") {
-      this.awaitingTopic = this.ctx.image().topicByName(OFFSETS_TOPIC) === undefined;
-    }
-    this.ctx.emit("coordinator.topic.created", {
-      topic: OFFSETS_TOPIC,
-      error,
-      message: result?.message ?? "",
-    });
+    const { error, nodeId } = this.topic.findCoordinator((count) =>
+      coordinatorPartition(request.key, count),
+    );
+    answer(error, nodeId);
   }
 
   // ------------------------------------------------------------------ group requests
@@ -463,13 +317,8 @@ export class GroupCoordinatorService implements BrokerService {
   ): void {
     const ctx = this.ctx;
     const partition = coordinatorPartition(request.groupId, this.partitionCount());
-    const owned = this.owned.get(partition);
-    const blocked: KafkaError | undefined =
-      owned === undefined
-        ? "NOT_COORDINATOR"
-        : owned.status === "loading"
-          ? "COORDINATOR_LOAD_IN_PROGRESS"
-          : undefined;
+    const owner = this.topic.ownerOf(partition);
+    const blocked = typeof owner === "string" ? owner : undefined;
     const cid = request.correlationId;
     switch (request.type) {
       case "JoinGroupRequest": {
@@ -641,9 +490,8 @@ export class GroupCoordinatorService implements BrokerService {
     const all = (error: KafkaError) =>
       send(flat.map((f) => ({ topic: f.topic, partition: f.partition, error })));
     const partition = coordinatorPartition(request.groupId, this.partitionCount());
-    const owned = this.owned.get(partition);
-    if (owned === undefined) return all("NOT_COORDINATOR");
-    if (owned.status === "loading") return all("COORDINATOR_LOAD_IN_PROGRESS");
+    const owned = this.topic.ownerOf(partition);
+    if (typeof owned === "string") return all(owned);
     // No offsets: nothing to write (GroupMetadataManager.storeOffsets answers at once); the
     // errors are per partition, so there are none to give.
     if (flat.length === 0) return send([]);
@@ -694,7 +542,7 @@ export class GroupCoordinatorService implements BrokerService {
    */
   onMarkerWritten(marker: WrittenMarker): void {
     if (marker.topic !== OFFSETS_TOPIC) return;
-    const owned = this.owned.get(marker.partition);
+    const owned = this.topic.get(marker.partition);
     if (owned === undefined) return;
     noteEpoch(owned.producerEpochs, marker.producerId, marker.producerEpoch);
     const commit = marker.result === "COMMIT";
@@ -760,13 +608,9 @@ export class GroupCoordinatorService implements BrokerService {
       const entry = { groupId, error: "NONE" as DeleteGroupsError };
       results.push(entry);
       const partition = coordinatorPartition(groupId, this.partitionCount());
-      const owned = this.owned.get(partition);
-      if (owned === undefined) {
-        entry.error = "NOT_COORDINATOR";
-        continue;
-      }
-      if (owned.status === "loading") {
-        entry.error = "COORDINATOR_LOAD_IN_PROGRESS";
+      const owner = this.topic.ownerOf(partition);
+      if (typeof owner === "string") {
+        entry.error = owner;
         continue;
       }
       const kip848 = this.cg.has(groupId);
@@ -821,9 +665,8 @@ export class GroupCoordinatorService implements BrokerService {
     if (!this.ctx.profile.consumerProtocolAvailable || !this.cgSettings.enabled)
       return fail("UNSUPPORTED_VERSION");
     const partition = coordinatorPartition(request.groupId, this.partitionCount());
-    const owned = this.owned.get(partition);
-    if (owned === undefined) return fail("NOT_COORDINATOR");
-    if (owned.status === "loading") return fail("COORDINATOR_LOAD_IN_PROGRESS");
+    const owner = this.topic.ownerOf(partition);
+    if (typeof owner === "string") return fail(owner);
     // A classic group with members keeps its id (Kafka: GROUP_ID_NOT_FOUND, "not a consumer group").
     const classic = this.sm.has(request.groupId)
       ? this.sm.snapshot().find((g) => g.groupId === request.groupId)
@@ -876,132 +719,63 @@ export class GroupCoordinatorService implements BrokerService {
 
   // ------------------------------------------------------------------ loading
 
-  private startLoad(partition: number, leaderEpoch: number): void {
-    const owned: OwnedPartition = {
-      partition,
-      leaderEpoch,
-      status: "loading",
-      loadSeq: ++this.loadSeq,
-      fetchOffset: 0,
-      targetOffset: 0,
-      groups: new Map(),
-      consumerGroups: new Map(),
-      offsets: new Map(),
-      txnOffsets: new Map(),
-      markersDuringLoad: [],
-      producerEpochs: new Map(),
-    };
-    this.owned.set(partition, owned);
-    this.ctx.emit("coordinator.loading", { partition, leaderEpoch });
-    this.listOffsets(owned);
-  }
-
-  /** ListOffsets to itself: where the log starts, and its LEO (asked as a replica would). */
-  private listOffsets(owned: OwnedPartition): void {
-    const correlationId = this.ctx.nextCorrelationId();
-    this.pending.set(correlationId, {
-      kind: "list",
-      partition: owned.partition,
-      loadSeq: owned.loadSeq,
-    });
-    const entry = (timestamp: number) => ({
+  /** `__consumer_offsets` as internal-topic.ts runs it; the records and their replay are ours. */
+  private newOffsetsTopic(): InternalTopic<OwnedPartition> {
+    const ctx = this.ctx;
+    return new InternalTopic<OwnedPartition>(ctx, {
       topic: OFFSETS_TOPIC,
-      partition: owned.partition,
-      currentLeaderEpoch: owned.leaderEpoch,
-      timestamp,
-    });
-    this.ctx.send(this.ctx.node, {
-      type: "ListOffsetsRequest",
-      bytes: HEADER_BYTES + 2 * PARTITION_ENTRY_BYTES,
-      correlationId,
-      replicaId: this.ctx.brokerId,
-      isolationLevel: "read_uncommitted",
-      partitions: [entry(EARLIEST_TIMESTAMP), entry(LATEST_TIMESTAMP)],
-    } satisfies ListOffsetsRequest);
-  }
-
-  private onListOffsets(partition: number, loadSeq: number, m: ListOffsetsResponse): void {
-    const owned = this.current(partition, loadSeq);
-    if (owned === undefined) return;
-    const earliest = m.partitions.find((p) => p.timestamp === EARLIEST_TIMESTAMP);
-    const latest = m.partitions.find((p) => p.timestamp === LATEST_TIMESTAMP);
-    if (earliest?.error !== "NONE" || latest?.error !== "NONE") return this.retryLoad(owned);
-    owned.fetchOffset = earliest.offset;
-    owned.targetOffset = latest.offset;
-    this.fetchMore(owned);
-  }
-
-  private fetchMore(owned: OwnedPartition): void {
-    if (owned.fetchOffset >= owned.targetOffset) return this.finishLoad(owned);
-    const correlationId = this.ctx.nextCorrelationId();
-    this.pending.set(correlationId, {
-      kind: "fetch",
-      partition: owned.partition,
-      loadSeq: owned.loadSeq,
-    });
-    this.ctx.send(this.ctx.node, {
-      type: "FetchRequest",
-      bytes: HEADER_BYTES + PARTITION_ENTRY_BYTES,
-      correlationId,
-      replicaId: -1,
-      replicaEpoch: -1,
-      maxWaitMs: LOAD_FETCH_WAIT_MS,
-      minBytes: 1,
-      maxBytes: LOAD_BUFFER_BYTES,
-      isolationLevel: "read_uncommitted",
-      partitions: [
-        {
-          topic: OFFSETS_TOPIC,
-          partition: owned.partition,
-          fetchOffset: owned.fetchOffset,
-          lastFetchedEpoch: -1,
-          currentLeaderEpoch: owned.leaderEpoch,
-          logStartOffset: -1,
-          partitionMaxBytes: LOAD_BUFFER_BYTES,
+      numPartitionsConfig: "offsets.topic.num.partitions",
+      tracePrefix: "coordinator",
+      clientId: `group-coordinator-${ctx.node}`,
+      topicSettings: (image) => ({
+        replicationFactor: offsetsReplicationFactor(ctx, image),
+        configs: {
+          "cleanup.policy": "compact",
+          "segment.bytes": String(configNumber(ctx.config, "offsets.topic.segment.bytes")),
+          "compression.type": "producer",
         },
-      ],
-    } satisfies FetchRequest);
-  }
-
-  private onLoadFetch(partition: number, loadSeq: number, m: FetchResponse): void {
-    const owned = this.current(partition, loadSeq);
-    if (owned === undefined) return;
-    const data = m.partitions.find((p) => p.topic === OFFSETS_TOPIC && p.partition === partition);
-    if (data === undefined) return this.retryLoad(owned);
-    if (data.error === "OFFSET_OUT_OF_RANGE" && data.logStartOffset > owned.fetchOffset) {
-      owned.fetchOffset = data.logStartOffset;
-      return this.fetchMore(owned);
-    }
-    if (data.error !== "NONE") return this.retryLoad(owned);
-    for (const batch of data.batches) this.replayBatch(owned, batch);
-    this.fetchMore(owned);
+      }),
+      loadBufferBytes: () => LOAD_BUFFER_BYTES,
+      appendTimeoutMs: () => configNumber(ctx.config, "offsets.commit.timeout.ms"),
+      reloadOnNewLeaderEpoch: false,
+      timer: (delayUs, timer) => void this.timer(delayUs, { epoch: this.epoch, ...timer }),
+      newPartition: (base) => ({
+        ...base,
+        groups: new Map(),
+        consumerGroups: new Map(),
+        offsets: new Map(),
+        txnOffsets: new Map(),
+        markersDuringLoad: [],
+        producerEpochs: new Map(),
+      }),
+      loading: (owned) =>
+        ctx.emit("coordinator.loading", {
+          partition: owned.partition,
+          leaderEpoch: owned.leaderEpoch,
+        }),
+      replay: (owned, batch, from) => this.replayBatch(owned, batch, from),
+      loaded: (owned) => this.finishLoad(owned),
+      unloaded: (owned) => this.unloadPartition(owned.partition),
+    });
   }
 
   /**
-   * Applies a batch's records at or after the fetch offset, in offset order
+   * Applies a batch's records at or after `from` (where the load stands), in offset order
    * (GroupMetadataManager.doLoadGroupsAndOffsets): offsets of a transactional batch wait under
    * their producer for its control batch, which applies (COMMIT) or drops (ABORT) them.
    */
-  private replayBatch(owned: OwnedPartition, batch: RecordBatch): void {
-    const end = batch.baseOffset + batch.count;
-    if (end <= owned.fetchOffset) return;
+  private replayBatch(owned: OwnedPartition, batch: RecordBatch, from: number): void {
     if (batch.producerId >= 0)
       noteEpoch(owned.producerEpochs, batch.producerId, batch.producerEpoch);
     if (batch.isControl) {
-      if (batch.baseOffset >= owned.fetchOffset && batch.producerId >= 0)
+      if (batch.baseOffset >= from && batch.producerId >= 0)
         this.replayMarker(owned, batch.producerId, controlTypeOf(batch) === "COMMIT");
-      owned.fetchOffset = end;
       return;
     }
-    const keys = batch.keys;
-    const values = batch.values;
-    if (keys !== undefined && values !== undefined && batch.isTransactional) {
-      for (let i = 0; i < keys.length; i++) {
-        const offset = batch.offsets?.[i] ?? batch.baseOffset + i;
-        const key = keys[i];
-        if (offset < owned.fetchOffset || key === null || key === undefined) continue;
-        const record = decodeRecord(key, values[i] ?? null);
-        if (record?.kind !== "offset") continue;
+    if (batch.isTransactional) {
+      forEachRecord(batch, from, (key, value, offset) => {
+        const record = decodeRecord(key, value);
+        if (record?.kind !== "offset") return;
         let byGroup = owned.txnOffsets.get(batch.producerId);
         if (byGroup === undefined) {
           byGroup = new Map();
@@ -1023,34 +797,30 @@ export class GroupCoordinatorService implements BrokerService {
                 recordOffset: offset,
               },
         );
-      }
-    } else if (keys !== undefined && values !== undefined) {
-      for (let i = 0; i < keys.length; i++) {
-        const offset = batch.offsets?.[i] ?? batch.baseOffset + i;
-        const key = keys[i];
-        if (offset < owned.fetchOffset || key === null || key === undefined) continue;
-        const record = decodeRecord(key, values[i] ?? null);
-        if (record === undefined) continue;
-        if (record.kind === "group") {
-          owned.groups.set(record.group, record.value);
-        } else if (record.kind === "consumer-group") {
-          owned.consumerGroups.set(record.group, record.value);
-        } else {
-          let byTp = owned.offsets.get(record.group);
-          if (byTp === undefined) {
-            byTp = new Map();
-            owned.offsets.set(record.group, byTp);
-          }
-          byTp.set(tpKey(record.topic, record.partition), {
-            topic: record.topic,
-            partition: record.partition,
-            value: record.value,
-            recordOffset: offset,
-          });
-        }
-      }
+      });
+      return;
     }
-    owned.fetchOffset = end;
+    forEachRecord(batch, from, (key, value, offset) => {
+      const record = decodeRecord(key, value);
+      if (record === undefined) return;
+      if (record.kind === "group") {
+        owned.groups.set(record.group, record.value);
+      } else if (record.kind === "consumer-group") {
+        owned.consumerGroups.set(record.group, record.value);
+      } else {
+        let byTp = owned.offsets.get(record.group);
+        if (byTp === undefined) {
+          byTp = new Map();
+          owned.offsets.set(record.group, byTp);
+        }
+        byTp.set(tpKey(record.topic, record.partition), {
+          topic: record.topic,
+          partition: record.partition,
+          value: record.value,
+          recordOffset: offset,
+        });
+      }
+    });
   }
 
   /** A control batch read while loading: the producer's waiting offsets are applied or dropped. */
@@ -1130,25 +900,10 @@ export class GroupCoordinatorService implements BrokerService {
     owned.consumerGroups.clear();
     owned.offsets.clear();
     owned.txnOffsets.clear();
-    owned.status = "loaded";
     this.ctx.emit("coordinator.load", { partition: owned.partition, groups: sorted.length });
     // Markers written during the load; one the load already read finds nothing left to complete.
     const markers = owned.markersDuringLoad.splice(0);
     for (const m of markers) this.completeTxn(owned, m.producerId, m.commit);
-  }
-
-  private retryLoad(owned: OwnedPartition): void {
-    this.timer(LOAD_RETRY_BACKOFF_US, {
-      epoch: this.epoch,
-      what: "load-retry",
-      partition: owned.partition,
-      loadSeq: owned.loadSeq,
-    });
-  }
-
-  private current(partition: number, loadSeq: number): OwnedPartition | undefined {
-    const owned = this.owned.get(partition);
-    return owned?.loadSeq === loadSeq && owned.status === "loading" ? owned : undefined;
   }
 
   private unloadPartition(partition: number): void {
@@ -1159,7 +914,6 @@ export class GroupCoordinatorService implements BrokerService {
     for (const id of this.cg.groupIds()) {
       if (coordinatorPartition(id, count) === partition) this.cg.unload(id);
     }
-    this.owned.delete(partition);
     this.ctx.emit("coordinator.unload", { partition });
   }
 
@@ -1171,43 +925,7 @@ export class GroupCoordinatorService implements BrokerService {
     done: (error: KafkaError, baseOffset: number) => void,
     txn?: TxnAppend,
   ): void {
-    const now = this.ctx.now();
-    let bytes = BATCH_HEADER_BYTES;
-    for (const r of records) bytes += recordBytes(r.key, r.value);
-    const correlationId = this.ctx.nextCorrelationId();
-    this.pending.set(correlationId, { kind: "append", done });
-    this.ctx.send(this.ctx.node, {
-      type: "ProduceRequest",
-      bytes: HEADER_BYTES + PARTITION_ENTRY_BYTES + bytes,
-      correlationId,
-      clientId: `group-coordinator-${this.ctx.node}`,
-      // KIP-890 (3.6+): the leader verifies a transactional write with the transaction coordinator
-      // (Kafka's group coordinator does it before storeOffsets); no id, no verification.
-      ...(txn === undefined ? {} : { transactionalId: txn.transactionalId }),
-      acks: -1,
-      timeoutMs: configNumber(this.ctx.config, "offsets.commit.timeout.ms"),
-      partitions: [
-        {
-          topic: OFFSETS_TOPIC,
-          partition,
-          batch: {
-            count: records.length,
-            bytes,
-            firstTimestampUs: now,
-            maxTimestampUs: now,
-            // A transactional offset commit is the producer's batch without a sequence, as
-            // Kafka's coordinator writes it (RecordBatch.NO_SEQUENCE).
-            producerId: txn?.producerId ?? NO_PRODUCER_ID,
-            producerEpoch: txn?.producerEpoch ?? -1,
-            baseSequence: -1,
-            isTransactional: txn !== undefined,
-            isControl: false,
-            keys: records.map((r) => r.key),
-            values: records.map((r) => r.value),
-          },
-        },
-      ],
-    } satisfies ProduceRequest);
+    this.topic.append(partition, records, (error, base) => done(mapAppendError(error), base), txn);
   }
 
   private newStateMachine(): GroupStateMachine {
@@ -1227,7 +945,7 @@ export class GroupCoordinatorService implements BrokerService {
       storeOffsets: (group, offsets, done, txn) => {
         const partition = coordinatorPartition(group, this.partitionCount());
         if (txn !== undefined) {
-          const owned = this.owned.get(partition);
+          const owned = this.topic.get(partition);
           if (owned !== undefined)
             noteEpoch(owned.producerEpochs, txn.producerId, txn.producerEpoch);
         }
@@ -1252,9 +970,7 @@ export class GroupCoordinatorService implements BrokerService {
   }
 
   private partitionCount(): number {
-    const topic = this.ctx.image().topicByName(OFFSETS_TOPIC);
-    if (topic !== undefined && topic.partitions.length > 0) return topic.partitions.length;
-    return configNumber(this.ctx.config, "offsets.topic.num.partitions");
+    return this.topic.partitionCount();
   }
 
   /**
@@ -1271,24 +987,16 @@ export class GroupCoordinatorService implements BrokerService {
 
 /** GroupMetadataManager's mapping of an append's error to what the client is told. */
 export function mapAppendError(error: KafkaError): KafkaError {
-  switch (error) {
-    case "UNKNOWN_TOPIC_OR_PARTITION":
-    case "NOT_ENOUGH_REPLICAS":
-    case "NOT_ENOUGH_REPLICAS_AFTER_APPEND":
-    case "REQUEST_TIMED_OUT":
-      return "COORDINATOR_NOT_AVAILABLE";
-    case "NOT_LEADER_OR_FOLLOWER":
-    case "KAFKA_STORAGE_ERROR":
-      return "NOT_COORDINATOR";
-    default:
-      return error;
-  }
+  return coordinatorAppendError(error) ?? error;
 }
 
-function appendError(m: ProduceResponse): KafkaError {
-  const p = m.partitions[0];
-  assert(p !== undefined, "a coordinator append has one partition");
-  return mapAppendError(p.error);
+/** The offsets topic's replication factor when this broker asks for it. */
+function offsetsReplicationFactor(ctx: BrokerContext, image: MetadataImage): number {
+  const replicationFactor = configNumber(ctx.config, "offsets.topic.replication.factor");
+  if (compareVersions(ctx.version, "0.11") >= 0) return replicationFactor;
+  // 0.10 created the offsets topic with as many replicas as there were live brokers.
+  const alive = image.sortedBrokerIds().filter((id) => image.isActive(id)).length;
+  return Math.max(1, Math.min(replicationFactor, alive));
 }
 
 function groupSettings(ctx: BrokerContext): GroupSettings {

@@ -30,6 +30,9 @@
  *   (brokerEpoch × 2^20), upper half (+2^19), so they never meet the ids the producer-id manager
  *   hands idempotent producers from the lower half, nor any other broker's or process's.
  *
+ * The topic's creation, loading, unloading and appends are internal-topic.ts's, shared with the
+ * group coordinator; this file holds the transactions, their records and their markers.
+ *
  * Simplifies: no request queue, purgatory or send thread; one WriteTxnMarkers request per
  * transaction and leader (Kafka batches the markers of many transactions per broker); a modelled
  * 100 ms backoff between marker retries (doubling up to 1 s while a leader is unreachable); the
@@ -48,20 +51,15 @@ import { type BrokerContext, msToUs } from "../broker/context.ts";
 import { PRODUCER_ID_BLOCK_SIZE } from "../broker/producer-id-manager.ts";
 import type { BrokerService } from "../broker/services.ts";
 import { configNumber } from "../config.ts";
-import { BATCH_HEADER_BYTES, recordBytes } from "../group/records.ts";
-import type { MetadataImage } from "../metadata/image.ts";
 import {
-  EARLIEST_TIMESTAMP,
-  type FetchRequest,
-  type FetchResponse,
-  HEADER_BYTES,
-  LATEST_TIMESTAMP,
-  type ListOffsetsRequest,
-  type ListOffsetsResponse,
-  PARTITION_ENTRY_BYTES,
-  type ProduceRequest,
-  type ProduceResponse,
-} from "../protocol.ts";
+  coordinatorAppendError,
+  forEachRecord,
+  InternalTopic,
+  type InternalTopicTimer,
+  type LedPartition,
+} from "../coordinator/internal-topic.ts";
+import type { MetadataImage } from "../metadata/image.ts";
+import { HEADER_BYTES } from "../protocol.ts";
 import type {
   CoordinatorRequest,
   FindCoordinatorRequest,
@@ -69,7 +67,6 @@ import type {
   InitProducerIdRequest,
   InitProducerIdResponse,
 } from "../protocol-clients.ts";
-import type { AdminRequestMessage, AdminResponseMessage } from "../protocol-control.ts";
 import type {
   AddOffsetsToTxnRequest,
   AddOffsetsToTxnResponse,
@@ -80,13 +77,7 @@ import type {
   WriteTxnMarkersRequest,
   WriteTxnMarkersResponse,
 } from "../protocol-txn.ts";
-import {
-  type KafkaError,
-  NO_PRODUCER_ID,
-  type RecordBatch,
-  type TopicPartition,
-  tpKey,
-} from "../types.ts";
+import { type KafkaError, type RecordBatch, type TopicPartition, tpKey } from "../types.ts";
 import { compareVersions } from "../version.ts";
 import {
   clientVisibleError,
@@ -114,16 +105,11 @@ import {
   type TxnTransitMetadata,
 } from "./transaction-metadata.ts";
 
-/** One `__transaction_state` partition this broker leads. */
-interface OwnedTxnPartition {
-  readonly partition: number;
-  /** The partition's leader epoch: Kafka's coordinator epoch, sent with every marker. */
-  readonly coordinatorEpoch: number;
-  status: "loading" | "loaded";
-  /** Changes with every load; answers and timers of an older load are ignored. */
-  readonly loadSeq: number;
-  fetchOffset: number;
-  targetOffset: number;
+/**
+ * One `__transaction_state` partition this broker leads. Its leader epoch is Kafka's coordinator
+ * epoch, sent with every marker (a new one reloads the partition).
+ */
+interface OwnedTxnPartition extends LedPartition {
   /** Records replayed while loading (latest value per id; null = tombstone). */
   readonly replayed: Map<string, TxnTransitMetadata | null>;
   /** The ids of this partition, once loaded. */
@@ -151,35 +137,19 @@ interface MarkerJob {
   complete: TxnTransitMetadata | undefined;
 }
 
-type Pending =
-  | {
-      readonly kind: "append";
-      readonly partition: number;
-      readonly loadSeq: number;
-      readonly done: (error: KafkaError) => void;
-    }
-  | { readonly kind: "list"; readonly partition: number; readonly loadSeq: number }
-  | { readonly kind: "fetch"; readonly partition: number; readonly loadSeq: number }
-  | { readonly kind: "create" }
-  | {
-      readonly kind: "markers";
-      readonly jobSeq: number;
-      readonly transactionalId: string;
-      readonly node: string;
-      readonly partitions: readonly TopicPartition[];
-      readonly timer: EventHandle;
-    };
+/** A WriteTxnMarkers request awaiting its answer. */
+interface MarkerRequest {
+  readonly jobSeq: number;
+  readonly transactionalId: string;
+  readonly node: string;
+  readonly partitions: readonly TopicPartition[];
+  readonly timer: EventHandle;
+}
 
 type TimerPayload =
   | { readonly epoch: number; readonly what: "abort-timed-out" }
   | { readonly epoch: number; readonly what: "remove-expired" }
-  | { readonly epoch: number; readonly what: "create-timeout"; readonly correlationId: number }
-  | {
-      readonly epoch: number;
-      readonly what: "load-retry";
-      readonly partition: number;
-      readonly loadSeq: number;
-    }
+  | ({ readonly epoch: number } & InternalTopicTimer)
   | { readonly epoch: number; readonly what: "markers-retry"; readonly transactionalId: string }
   | { readonly epoch: number; readonly what: "markers-timeout"; readonly correlationId: number }
   | { readonly epoch: number; readonly what: "complete-retry"; readonly transactionalId: string };
@@ -187,9 +157,7 @@ type TimerPayload =
 /** Timer kinds start with this (not "txn.": the partition leaders' transaction code may use it). */
 const TIMER_PREFIX = "txncoord.";
 const TIMER_KIND = "txncoord.timer";
-/** The broker-to-controller channel's request timeout for CreateTopics (modelled). */
-const CREATE_TOPIC_TIMEOUT_US = 30_000_000;
-/** Backoff before retrying a load step, a marker or a completion append (modelled). */
+/** Backoff before retrying a marker or a completion append (modelled). */
 const RETRY_BACKOFF_US = 100_000;
 /**
  * Markers to an unreachable leader back off exponentially up to this, as the inter-broker
@@ -198,8 +166,6 @@ const RETRY_BACKOFF_US = 100_000;
 const MARKER_RETRY_BACKOFF_MAX_US = 1_000_000;
 /** Kafka's default broker `request.timeout.ms`: markers and state appends (not a config here). */
 const REQUEST_TIMEOUT_MS = 30_000;
-/** Fetch wait while the HW catches up with the LEO during a load. */
-const LOAD_FETCH_WAIT_MS = 500;
 /** The transaction coordinator's ids start half way into the broker's producer-id block. */
 const TXN_PRODUCER_ID_OFFSET = PRODUCER_ID_BLOCK_SIZE / 2;
 /** Modelled response sizes. */
@@ -227,14 +193,12 @@ export class TxnCoordinatorService implements BrokerService {
   readonly timerPrefix = TIMER_PREFIX;
   /** Process generation: timers from an earlier process are ignored. */
   private epoch = 0;
-  private readonly owned = new Map<number, OwnedTxnPartition>();
-  private readonly pending = new Map<number, Pending>();
+  /** `__transaction_state`: its creation, the partitions led here, their loads and appends. */
+  private readonly topic: InternalTopic<OwnedTxnPartition>;
+  /** WriteTxnMarkers requests in flight, by correlation id. */
+  private readonly markerRequests = new Map<number, MarkerRequest>();
   private readonly jobs = new Map<string, MarkerJob>();
   private jobSeq = 0;
-  private loadSeq = 0;
-  private createInFlight: number | undefined;
-  /** The controller created the topic; this broker's image has not shown it yet. */
-  private awaitingTopic = false;
   private pidBlockStart = -1;
   private pidNext = 0;
   /** When this process started: the periodic tasks tick at start + k × interval, as in Kafka. */
@@ -251,17 +215,16 @@ export class TxnCoordinatorService implements BrokerService {
 
   constructor(private readonly ctx: BrokerContext) {
     this.enabled = compareVersions(ctx.version, "0.11") >= 0;
+    this.topic = this.newStateTopic();
   }
 
   // ------------------------------------------------------------------ BrokerService
 
   onProcessStart(_after: ProcessStart["after"]): void {
     this.epoch++;
-    this.owned.clear();
-    this.pending.clear();
+    this.topic.reset();
+    this.markerRequests.clear();
     this.jobs.clear();
-    this.createInFlight = undefined;
-    this.awaitingTopic = false;
     this.pidBlockStart = -1;
     this.pidNext = 0;
     this.processStartUs = this.ctx.now();
@@ -271,22 +234,8 @@ export class TxnCoordinatorService implements BrokerService {
 
   onMetadata(image: MetadataImage): void {
     if (!this.enabled) return;
-    const topic = image.topicByName(TRANSACTION_STATE_TOPIC);
-    const leading = new Map<number, number>();
-    if (topic !== undefined) {
-      this.awaitingTopic = false;
-      topic.partitions.forEach((state, partition) => {
-        if (state.leader === this.ctx.brokerId) leading.set(partition, state.leaderEpoch);
-      });
-    }
-    for (const partition of [...this.owned.keys()].sort((a, b) => a - b)) {
-      const epoch = leading.get(partition);
-      // Kafka reloads a partition whose coordinator epoch changed, as well as dropping lost ones.
-      if (epoch !== this.owned.get(partition)?.coordinatorEpoch) this.unload(partition);
-    }
-    for (const [partition, leaderEpoch] of [...leading].sort(([a], [b]) => a - b)) {
-      if (!this.owned.has(partition)) this.startLoad(partition, leaderEpoch);
-    }
+    // Kafka reloads a partition whose coordinator epoch changed, as well as dropping lost ones.
+    this.topic.onMetadata(image);
   }
 
   handleRequest(from: string, request: CoordinatorRequest): boolean {
@@ -315,41 +264,15 @@ export class TxnCoordinatorService implements BrokerService {
   }
 
   handleResponse(from: string, response: NetMessage): boolean {
+    if (this.topic.handleResponse(from, response)) return true;
     const m = response as { type: string; correlationId?: number };
     if (m.correlationId === undefined) return false;
-    const p = this.pending.get(m.correlationId);
-    if (p === undefined) return false;
-    switch (p.kind) {
-      case "append":
-      case "list":
-      case "fetch":
-        if (from !== this.ctx.node) return false;
-        break;
-      case "markers":
-        if (from !== p.node || m.type !== "WriteTxnMarkersResponse") return false;
-        break;
-      case "create":
-        break;
-    }
-    this.pending.delete(m.correlationId);
-    switch (p.kind) {
-      case "append":
-        p.done(appendError(response as ProduceResponse));
-        return true;
-      case "list":
-        this.onListOffsets(p.partition, p.loadSeq, response as ListOffsetsResponse);
-        return true;
-      case "fetch":
-        this.onLoadFetch(p.partition, p.loadSeq, response as FetchResponse);
-        return true;
-      case "create":
-        this.onCreateResponse(m.correlationId, response as AdminResponseMessage);
-        return true;
-      case "markers":
-        this.ctx.cancel(p.timer);
-        this.onMarkersResponse(p, response as WriteTxnMarkersResponse);
-        return true;
-    }
+    const p = this.markerRequests.get(m.correlationId);
+    if (p === undefined || from !== p.node || m.type !== "WriteTxnMarkersResponse") return false;
+    this.markerRequests.delete(m.correlationId);
+    this.ctx.cancel(p.timer);
+    this.onMarkersResponse(p, response as WriteTxnMarkersResponse);
+    return true;
   }
 
   handleTimer(event: SimEvent): void {
@@ -366,16 +289,9 @@ export class TxnCoordinatorService implements BrokerService {
         this.removeExpiredTransactionalIds();
         return this.armPeriodicTasks();
       case "create-timeout":
-        if (this.createInFlight === payload.correlationId) {
-          this.pending.delete(payload.correlationId);
-          this.createInFlight = undefined;
-        }
-        return;
-      case "load-retry": {
-        const owned = this.loading(payload.partition, payload.loadSeq);
-        if (owned !== undefined) this.listOffsets(owned);
-        return;
-      }
+        return this.topic.onCreateTimeout(payload.correlationId);
+      case "load-retry":
+        return this.topic.onLoadRetry(payload.partition, payload.loadSeq);
       case "markers-retry": {
         const job = this.jobs.get(payload.transactionalId);
         if (job === undefined) return;
@@ -383,9 +299,9 @@ export class TxnCoordinatorService implements BrokerService {
         return this.sendMarkers(job);
       }
       case "markers-timeout": {
-        const p = this.pending.get(payload.correlationId);
-        if (p?.kind !== "markers") return;
-        this.pending.delete(payload.correlationId);
+        const p = this.markerRequests.get(payload.correlationId);
+        if (p === undefined) return;
+        this.markerRequests.delete(payload.correlationId);
         return this.onMarkersFailed(p, "timeout");
       }
       case "complete-retry": {
@@ -397,12 +313,9 @@ export class TxnCoordinatorService implements BrokerService {
   }
 
   onDisconnect(peer: string): void {
-    const lost = [...this.pending.entries()].filter(
-      ([, p]) => p.kind === "markers" && p.node === peer,
-    );
+    const lost = [...this.markerRequests.entries()].filter(([, p]) => p.node === peer);
     for (const [correlationId, p] of lost) {
-      if (p.kind !== "markers") continue;
-      this.pending.delete(correlationId);
+      this.markerRequests.delete(correlationId);
       this.ctx.cancel(p.timer);
       this.onMarkersFailed(p, "disconnect");
     }
@@ -410,7 +323,7 @@ export class TxnCoordinatorService implements BrokerService {
 
   /** Plain data for tools, the viz and tests. */
   snapshot(): TxnCoordinatorSnapshot {
-    const owned = [...this.owned.values()].sort((a, b) => a.partition - b.partition);
+    const owned = this.topic.partitions();
     const transactions = owned.flatMap((o) =>
       [...o.txns.values()]
         .sort((a, b) => compareStrings(a.transactionalId, b.transactionalId))
@@ -424,7 +337,7 @@ export class TxnCoordinatorService implements BrokerService {
     return {
       partitions: owned.map((o) => ({
         partition: o.partition,
-        coordinatorEpoch: o.coordinatorEpoch,
+        coordinatorEpoch: o.leaderEpoch,
         status: o.status,
       })),
       transactions,
@@ -450,77 +363,10 @@ export class TxnCoordinatorService implements BrokerService {
       } satisfies FindCoordinatorResponse);
     };
     if (request.key === "") return answer("INVALID_REQUEST", -1);
-    const image = this.ctx.image();
-    const topic = image.topicByName(TRANSACTION_STATE_TOPIC);
-    if (topic === undefined) {
-      this.maybeCreateTopic();
-      return answer("COORDINATOR_NOT_AVAILABLE", -1);
-    }
-    const partition = transactionCoordinatorPartition(request.key, topic.partitions.length);
-    const state = topic.partitions[partition];
-    if (state === undefined || state.leader < 0) return answer("COORDINATOR_NOT_AVAILABLE", -1);
-    answer("NONE", state.leader);
-  }
-
-  private maybeCreateTopic(): void {
-    if (this.createInFlight !== undefined || this.awaitingTopic) return;
-    const controller = this.ctx.controllerNode();
-    if (controller === undefined) return;
-    const cfg = this.ctx.config;
-    // As the offsets topic from 0.11 (KAFKA-3959): no cap; creation fails until enough brokers
-    // are alive (transactions exist only from 0.11, so the 0.10 cap never applies).
-    const replicationFactor = configNumber(cfg, "transaction.state.log.replication.factor");
-    const partitions = configNumber(cfg, "transaction.state.log.num.partitions");
-    const correlationId = this.ctx.nextCorrelationId();
-    this.createInFlight = correlationId;
-    this.pending.set(correlationId, { kind: "create" });
-    this.ctx.emit("txn.topic.create", {
-      topic: TRANSACTION_STATE_TOPIC,
-      partitions,
-      replicationFactor,
-    });
-    this.ctx.send(controller, {
-      type: "AdminRequest",
-      bytes: HEADER_BYTES + 256,
-      correlationId,
-      request: {
-        op: "CreateTopics",
-        topics: [
-          {
-            name: TRANSACTION_STATE_TOPIC,
-            numPartitions: partitions,
-            replicationFactor,
-            // TransactionStateManager.transactionTopicConfigs.
-            configs: {
-              "cleanup.policy": "compact",
-              "min.insync.replicas": String(configNumber(cfg, "transaction.state.log.min.isr")),
-              "segment.bytes": String(configNumber(cfg, "transaction.state.log.segment.bytes")),
-              "compression.type": "uncompressed",
-              "unclean.leader.election.enable": "false",
-            },
-          },
-        ],
-      },
-    } satisfies AdminRequestMessage);
-    this.timer(CREATE_TOPIC_TIMEOUT_US, {
-      epoch: this.epoch,
-      what: "create-timeout",
-      correlationId,
-    });
-  }
-
-  private onCreateResponse(correlationId: number, m: AdminResponseMessage): void {
-    if (this.createInFlight === correlationId) this.createInFlight = undefined;
-    const result = m.results[0];
-    const error = m.error !== "NONE" ? m.error : (result?.error ?? "NONE");
-    if (error === "NONE" || error === "TOPIC_ALREADY_EXISTS") {
-      this.awaitingTopic = this.ctx.image().topicByName(TRANSACTION_STATE_TOPIC) === undefined;
-    }
-    this.ctx.emit("txn.topic.created", {
-      topic: TRANSACTION_STATE_TOPIC,
-      error,
-      message: result?.message ?? "",
-    });
+    const { error, nodeId } = this.topic.findCoordinator((count) =>
+      transactionCoordinatorPartition(request.key, count),
+    );
+    answer(error, nodeId);
   }
 
   // ------------------------------------------------------------------ client requests
@@ -739,7 +585,7 @@ export class TxnCoordinatorService implements BrokerService {
       to: transit.txnState,
       partitions: transit.topicPartitions.map((tp) => tpKey(tp.topic, tp.partition)),
       coordinatorPartition: owned.partition,
-      coordinatorEpoch: owned.coordinatorEpoch,
+      coordinatorEpoch: owned.leaderEpoch,
     });
   }
 
@@ -760,7 +606,7 @@ export class TxnCoordinatorService implements BrokerService {
       loadSeq: owned.loadSeq,
       meta,
       markers,
-      coordinatorEpoch: owned.coordinatorEpoch,
+      coordinatorEpoch: owned.leaderEpoch,
       remaining: new Map(markers.partitions.map((tp) => [tpKey(tp.topic, tp.partition), tp])),
       inFlight: new Set(),
       retryScheduled: false,
@@ -803,8 +649,7 @@ export class TxnCoordinatorService implements BrokerService {
       correlationId,
     });
     for (const tp of partitions) job.inFlight.add(tpKey(tp.topic, tp.partition));
-    this.pending.set(correlationId, {
-      kind: "markers",
+    this.markerRequests.set(correlationId, {
       jobSeq: job.seq,
       transactionalId: job.transactionalId,
       node,
@@ -837,10 +682,7 @@ export class TxnCoordinatorService implements BrokerService {
     } satisfies WriteTxnMarkersRequest);
   }
 
-  private onMarkersResponse(
-    p: Extract<Pending, { kind: "markers" }>,
-    m: WriteTxnMarkersResponse,
-  ): void {
+  private onMarkersResponse(p: MarkerRequest, m: WriteTxnMarkersResponse): void {
     const job = this.jobs.get(p.transactionalId);
     if (job === undefined || job.seq !== p.jobSeq) return;
     const errors = new Map<string, string>();
@@ -890,10 +732,7 @@ export class TxnCoordinatorService implements BrokerService {
     this.maybeComplete(job);
   }
 
-  private onMarkersFailed(
-    p: Extract<Pending, { kind: "markers" }>,
-    reason: "timeout" | "disconnect",
-  ): void {
+  private onMarkersFailed(p: MarkerRequest, reason: "timeout" | "disconnect"): void {
     const job = this.jobs.get(p.transactionalId);
     if (job === undefined || job.seq !== p.jobSeq) return;
     for (const tp of p.partitions) job.inFlight.delete(tpKey(tp.topic, tp.partition));
@@ -933,7 +772,7 @@ export class TxnCoordinatorService implements BrokerService {
 
   /** Appends CompleteCommit/CompleteAbort; retried until written or the partition is gone. */
   private writeCompletion(job: MarkerJob): void {
-    const owned = this.owned.get(job.partition);
+    const owned = this.topic.get(job.partition);
     const complete = job.complete;
     if (owned === undefined || !this.isJobCurrent(job) || complete === undefined) {
       this.jobs.delete(job.transactionalId);
@@ -964,7 +803,7 @@ export class TxnCoordinatorService implements BrokerService {
   }
 
   private isJobCurrent(job: MarkerJob): boolean {
-    const owned = this.owned.get(job.partition);
+    const owned = this.topic.get(job.partition);
     return (
       owned !== undefined &&
       owned.loadSeq === job.loadSeq &&
@@ -977,7 +816,7 @@ export class TxnCoordinatorService implements BrokerService {
 
   /** Schedules the next tick of each periodic task while this broker leads a partition. */
   private armPeriodicTasks(): void {
-    if (this.owned.size === 0) return;
+    if (this.topic.size === 0) return;
     const cfg = this.ctx.config;
     if (!this.abortArmed) {
       this.abortArmed = true;
@@ -1047,121 +886,43 @@ export class TxnCoordinatorService implements BrokerService {
 
   // ------------------------------------------------------------------ loading
 
-  private startLoad(partition: number, coordinatorEpoch: number): void {
-    const owned: OwnedTxnPartition = {
-      partition,
-      coordinatorEpoch,
-      status: "loading",
-      loadSeq: ++this.loadSeq,
-      fetchOffset: 0,
-      targetOffset: 0,
-      replayed: new Map(),
-      txns: new Map(),
-    };
-    this.owned.set(partition, owned);
-    this.ctx.emit("txn.loading", { partition, coordinatorEpoch });
-    this.armPeriodicTasks();
-    this.listOffsets(owned);
-  }
-
-  private listOffsets(owned: OwnedTxnPartition): void {
-    const correlationId = this.ctx.nextCorrelationId();
-    this.pending.set(correlationId, {
-      kind: "list",
-      partition: owned.partition,
-      loadSeq: owned.loadSeq,
-    });
-    const entry = (timestamp: number) => ({
+  /** `__transaction_state` as internal-topic.ts runs it; the records and their replay are ours. */
+  private newStateTopic(): InternalTopic<OwnedTxnPartition> {
+    const ctx = this.ctx;
+    return new InternalTopic<OwnedTxnPartition>(ctx, {
       topic: TRANSACTION_STATE_TOPIC,
-      partition: owned.partition,
-      currentLeaderEpoch: owned.coordinatorEpoch,
-      timestamp,
-    });
-    this.ctx.send(this.ctx.node, {
-      type: "ListOffsetsRequest",
-      bytes: HEADER_BYTES + 2 * PARTITION_ENTRY_BYTES,
-      correlationId,
-      replicaId: this.ctx.brokerId,
-      isolationLevel: "read_uncommitted",
-      partitions: [entry(EARLIEST_TIMESTAMP), entry(LATEST_TIMESTAMP)],
-    } satisfies ListOffsetsRequest);
-  }
-
-  private onListOffsets(partition: number, loadSeq: number, m: ListOffsetsResponse): void {
-    const owned = this.loading(partition, loadSeq);
-    if (owned === undefined) return;
-    const earliest = m.partitions.find((p) => p.timestamp === EARLIEST_TIMESTAMP);
-    const latest = m.partitions.find((p) => p.timestamp === LATEST_TIMESTAMP);
-    if (earliest?.error !== "NONE" || latest?.error !== "NONE") return this.retryLoad(owned);
-    owned.fetchOffset = earliest.offset;
-    owned.targetOffset = latest.offset;
-    this.fetchMore(owned);
-  }
-
-  private fetchMore(owned: OwnedTxnPartition): void {
-    if (owned.fetchOffset >= owned.targetOffset) return this.finishLoad(owned);
-    const correlationId = this.ctx.nextCorrelationId();
-    this.pending.set(correlationId, {
-      kind: "fetch",
-      partition: owned.partition,
-      loadSeq: owned.loadSeq,
-    });
-    const maxBytes = configNumber(this.ctx.config, "transaction.state.log.load.buffer.size");
-    this.ctx.send(this.ctx.node, {
-      type: "FetchRequest",
-      bytes: HEADER_BYTES + PARTITION_ENTRY_BYTES,
-      correlationId,
-      replicaId: -1,
-      replicaEpoch: -1,
-      maxWaitMs: LOAD_FETCH_WAIT_MS,
-      minBytes: 1,
-      maxBytes,
-      isolationLevel: "read_uncommitted",
-      partitions: [
-        {
-          topic: TRANSACTION_STATE_TOPIC,
-          partition: owned.partition,
-          fetchOffset: owned.fetchOffset,
-          lastFetchedEpoch: -1,
-          currentLeaderEpoch: owned.coordinatorEpoch,
-          logStartOffset: -1,
-          partitionMaxBytes: maxBytes,
+      numPartitionsConfig: "transaction.state.log.num.partitions",
+      tracePrefix: "txn",
+      clientId: `transaction-coordinator-${ctx.node}`,
+      // As the offsets topic from 0.11 (KAFKA-3959): no cap; creation fails until enough brokers
+      // are alive (transactions exist only from 0.11, so the 0.10 cap never applies).
+      topicSettings: () => ({
+        replicationFactor: configNumber(ctx.config, "transaction.state.log.replication.factor"),
+        // TransactionStateManager.transactionTopicConfigs.
+        configs: {
+          "cleanup.policy": "compact",
+          "min.insync.replicas": String(configNumber(ctx.config, "transaction.state.log.min.isr")),
+          "segment.bytes": String(configNumber(ctx.config, "transaction.state.log.segment.bytes")),
+          "compression.type": "uncompressed",
+          "unclean.leader.election.enable": "false",
         },
-      ],
-    } satisfies FetchRequest);
-  }
-
-  private onLoadFetch(partition: number, loadSeq: number, m: FetchResponse): void {
-    const owned = this.loading(partition, loadSeq);
-    if (owned === undefined) return;
-    const data = m.partitions.find(
-      (p) => p.topic === TRANSACTION_STATE_TOPIC && p.partition === partition,
-    );
-    if (data === undefined) return this.retryLoad(owned);
-    if (data.error === "OFFSET_OUT_OF_RANGE" && data.logStartOffset > owned.fetchOffset) {
-      owned.fetchOffset = data.logStartOffset;
-      return this.fetchMore(owned);
-    }
-    if (data.error !== "NONE") return this.retryLoad(owned);
-    for (const batch of data.batches) this.replayBatch(owned, batch);
-    this.fetchMore(owned);
-  }
-
-  private replayBatch(owned: OwnedTxnPartition, batch: RecordBatch): void {
-    const end = batch.baseOffset + batch.count;
-    if (end <= owned.fetchOffset) return;
-    const keys = batch.keys;
-    const values = batch.values;
-    if (keys !== undefined && values !== undefined && !batch.isControl) {
-      for (let i = 0; i < keys.length; i++) {
-        const offset = batch.offsets?.[i] ?? batch.baseOffset + i;
-        const key = keys[i];
-        if (offset < owned.fetchOffset || key === null || key === undefined) continue;
-        const record = decodeTransactionLogRecord(key, values[i] ?? null);
-        if (record !== undefined) owned.replayed.set(record.transactionalId, record.value);
-      }
-    }
-    owned.fetchOffset = end;
+      }),
+      loadBufferBytes: () => configNumber(ctx.config, "transaction.state.log.load.buffer.size"),
+      appendTimeoutMs: () => REQUEST_TIMEOUT_MS,
+      reloadOnNewLeaderEpoch: true,
+      timer: (delayUs, timer) => void this.timer(delayUs, { epoch: this.epoch, ...timer }),
+      newPartition: (base) => ({ ...base, replayed: new Map(), txns: new Map() }),
+      loading: (owned) => {
+        ctx.emit("txn.loading", {
+          partition: owned.partition,
+          coordinatorEpoch: owned.leaderEpoch,
+        });
+        this.armPeriodicTasks();
+      },
+      replay: (owned, batch, from) => replayBatch(owned, batch, from),
+      loaded: (owned) => this.finishLoad(owned),
+      unloaded: (owned) => this.unload(owned),
+    });
   }
 
   /** The partition is loaded: its ids answer, and prepared transactions get their markers. */
@@ -1173,13 +934,12 @@ export class TxnCoordinatorService implements BrokerService {
       owned.txns.set(id, TransactionMetadata.fromLog(id, value));
     }
     owned.replayed.clear();
-    owned.status = "loaded";
     const prepared = sortedTxns(owned).filter(
       (m) => m.state === "PrepareCommit" || m.state === "PrepareAbort",
     );
     this.ctx.emit("txn.load", {
       partition: owned.partition,
-      coordinatorEpoch: owned.coordinatorEpoch,
+      coordinatorEpoch: owned.leaderEpoch,
       transactionalIds: owned.txns.size,
       prepared: prepared.map((m) => m.transactionalId),
     });
@@ -1193,28 +953,13 @@ export class TxnCoordinatorService implements BrokerService {
     }
   }
 
-  private retryLoad(owned: OwnedTxnPartition): void {
-    this.timer(RETRY_BACKOFF_US, {
-      epoch: this.epoch,
-      what: "load-retry",
-      partition: owned.partition,
-      loadSeq: owned.loadSeq,
-    });
-  }
-
-  private loading(partition: number, loadSeq: number): OwnedTxnPartition | undefined {
-    const owned = this.owned.get(partition);
-    return owned?.loadSeq === loadSeq && owned.status === "loading" ? owned : undefined;
-  }
-
-  private unload(partition: number): void {
-    const owned = this.owned.get(partition);
-    if (owned === undefined) return;
+  /** The partition was dropped: its marker jobs stop (a new coordinator finishes them). */
+  private unload(owned: OwnedTxnPartition): void {
+    const partition = owned.partition;
     for (const [id, job] of [...this.jobs]) if (job.partition === partition) this.jobs.delete(id);
-    this.owned.delete(partition);
     this.ctx.emit("txn.unload", {
       partition,
-      coordinatorEpoch: owned.coordinatorEpoch,
+      coordinatorEpoch: owned.leaderEpoch,
       transactionalIds: owned.txns.size,
     });
   }
@@ -1228,64 +973,26 @@ export class TxnCoordinatorService implements BrokerService {
     value: string | null,
     done: (error: KafkaError) => void,
   ): void {
-    const now = this.ctx.now();
-    const key = transactionLogKey(transactionalId);
-    const bytes = BATCH_HEADER_BYTES + recordBytes(key, value);
-    const correlationId = this.ctx.nextCorrelationId();
-    this.pending.set(correlationId, {
-      kind: "append",
-      partition: owned.partition,
-      loadSeq: owned.loadSeq,
-      done,
-    });
-    this.ctx.send(this.ctx.node, {
-      type: "ProduceRequest",
-      bytes: HEADER_BYTES + PARTITION_ENTRY_BYTES + bytes,
-      correlationId,
-      clientId: `transaction-coordinator-${this.ctx.node}`,
-      acks: -1,
-      timeoutMs: REQUEST_TIMEOUT_MS,
-      partitions: [
-        {
-          topic: TRANSACTION_STATE_TOPIC,
-          partition: owned.partition,
-          batch: {
-            count: 1,
-            bytes,
-            firstTimestampUs: now,
-            maxTimestampUs: now,
-            producerId: NO_PRODUCER_ID,
-            producerEpoch: -1,
-            baseSequence: -1,
-            isTransactional: false,
-            isControl: false,
-            keys: [key],
-            values: [value],
-          },
-        },
-      ],
-    } satisfies ProduceRequest);
+    this.topic.append(
+      owned.partition,
+      [{ key: transactionLogKey(transactionalId), value }],
+      (error) => done(mapTxnAppendError(error)),
+    );
   }
 
   // ------------------------------------------------------------------ helpers
 
   /** Where the id's partition stands here: owned and loaded, or Kafka's getTransactionState error. */
   private ownerOf(id: string): OwnedTxnPartition | KafkaError {
-    const partition = transactionCoordinatorPartition(id, this.partitionCount());
-    const owned = this.owned.get(partition);
-    if (owned === undefined) return "NOT_COORDINATOR";
-    if (owned.status === "loading") return "COORDINATOR_LOAD_IN_PROGRESS";
-    return owned;
+    return this.topic.ownerOf(transactionCoordinatorPartition(id, this.partitionCount()));
   }
 
   private isCurrent(owned: OwnedTxnPartition): boolean {
-    return this.owned.get(owned.partition) === owned && owned.status === "loaded";
+    return this.topic.get(owned.partition) === owned && owned.status === "loaded";
   }
 
   private loadedPartitions(): OwnedTxnPartition[] {
-    return [...this.owned.values()]
-      .filter((o) => o.status === "loaded")
-      .sort((a, b) => a.partition - b.partition);
+    return this.topic.partitions().filter((o) => o.status === "loaded");
   }
 
   /**
@@ -1318,9 +1025,7 @@ export class TxnCoordinatorService implements BrokerService {
   }
 
   private partitionCount(): number {
-    const topic = this.ctx.image().topicByName(TRANSACTION_STATE_TOPIC);
-    if (topic !== undefined && topic.partitions.length > 0) return topic.partitions.length;
-    return configNumber(this.ctx.config, "transaction.state.log.num.partitions");
+    return this.topic.partitionCount();
   }
 
   private offsetsTopicPartitions(): number {
@@ -1340,26 +1045,17 @@ export class TxnCoordinatorService implements BrokerService {
 
 /** TransactionStateManager's append error mapping (what the client is told). */
 export function mapTxnAppendError(error: KafkaError): KafkaError {
-  switch (error) {
-    case "NONE":
-      return "NONE";
-    case "UNKNOWN_TOPIC_OR_PARTITION":
-    case "NOT_ENOUGH_REPLICAS":
-    case "NOT_ENOUGH_REPLICAS_AFTER_APPEND":
-    case "REQUEST_TIMED_OUT":
-      return "COORDINATOR_NOT_AVAILABLE";
-    case "NOT_LEADER_OR_FOLLOWER":
-    case "KAFKA_STORAGE_ERROR":
-      return "NOT_COORDINATOR";
-    default:
-      return "UNKNOWN_SERVER_ERROR";
-  }
+  if (error === "NONE") return "NONE";
+  return coordinatorAppendError(error) ?? "UNKNOWN_SERVER_ERROR";
 }
 
-function appendError(m: ProduceResponse): KafkaError {
-  const p = m.partitions[0];
-  assert(p !== undefined, "a transaction state append has one partition");
-  return mapTxnAppendError(p.error);
+/** Replays a `__transaction_state` batch: the latest value per id (null = tombstone). */
+function replayBatch(owned: OwnedTxnPartition, batch: RecordBatch, from: number): void {
+  if (batch.isControl) return;
+  forEachRecord(batch, from, (key, value) => {
+    const record = decodeTransactionLogRecord(key, value);
+    if (record !== undefined) owned.replayed.set(record.transactionalId, record.value);
+  });
 }
 
 function sortedTxns(owned: OwnedTxnPartition): TransactionMetadata[] {
