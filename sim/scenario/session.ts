@@ -65,7 +65,7 @@ export interface SessionReplica {
   readonly hw: number;
   readonly leo: number;
   readonly flushedOffset: number;
-  /** The last stable offset (LSO); equal to the HW until transactions exist. */
+  /** The last stable offset (LSO): the HW, or the first offset of the earliest open transaction. */
   readonly lastStable: number;
   /** Aborted transactions in the log: first offset to the ABORT marker (read_committed skips them). */
   readonly aborted: ReadonlyArray<{ readonly first: number; readonly last: number }>;
