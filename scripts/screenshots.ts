@@ -1,8 +1,8 @@
 /**
  * Screenshots of the viz for the docs: builds the page, serves it, opens it in headless Chromium
  * (as the e2e tests do) and saves PNGs into docs/images/: the cluster view at moments of a
- * failover, the clients panel during a stop-the-world rebalance, the message-sequence diagram
- * and the charts. Run: npx tsx scripts/screenshots.ts (needs /usr/bin/chromium, or CHROMIUM_PATH).
+ * failover, the clients panel during a stop-the-world rebalance, the message-sequence diagram,
+ * the charts, and two stream processors' outputs after a crash. Run: npx tsx scripts/screenshots.ts (needs /usr/bin/chromium, or CHROMIUM_PATH).
  */
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -55,6 +55,11 @@ const SHOTS: ReadonlyArray<{
     file: "acks-compared.yaml",
     element: "#panel-charts",
     moments: [[30_000_000, "viz-charts-acks-compared"]],
+  },
+  {
+    // Both processors crashed at 8 s: at_least_once wrote its reread inputs twice, EOS once.
+    file: "exactly-once-processing.yaml",
+    moments: [[30_000_000, "viz-exactly-once-outputs"]],
   },
 ];
 
