@@ -1,5 +1,6 @@
 // e2e: determinism across engines: every bundled scenario run in headless Chromium (the built
-// page, the same simulator code) gives the same traceHash as in Node for the same seed.
+// page, the same simulator code) gives the same traceHash as in Node for the same seed (seed 1
+// or 7, alternating by file).
 import { readdirSync, readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,14 +46,14 @@ async function browserHash(text: string, seed: number): Promise<string> {
 }
 
 describe("e2e: the browser and Node agree on every traceHash", () => {
-  for (const file of files) {
-    for (const seed of [1, 7]) {
-      it(`${file}, seed ${seed}`, async () => {
-        const text = readFileSync(`scenarios/${file}`, "utf8");
-        const node = runScenario(parseScenarioText(text, file), { seed }).results.traceHash;
-        expect(await browserHash(text, seed)).toBe(node);
-        expect(pageErrors).toEqual([]);
-      }, 180_000);
-    }
+  // One seed per scenario, alternating between two, so both seeds run and CI stays within its time.
+  for (const [i, file] of files.entries()) {
+    const seed = i % 2 === 0 ? 1 : 7;
+    it(`${file}, seed ${seed}`, async () => {
+      const text = readFileSync(`scenarios/${file}`, "utf8");
+      const node = runScenario(parseScenarioText(text, file), { seed }).results.traceHash;
+      expect(await browserHash(text, seed)).toBe(node);
+      expect(pageErrors).toEqual([]);
+    }, 180_000);
   }
 });
