@@ -17,6 +17,8 @@ import type { ConsumerHistorySink, ConsumerPollRecord } from "../client/consumer
 import { utf8 } from "../client/murmur2.ts";
 import { RECORD_BATCH_OVERHEAD_BYTES, recordSizeInBytes } from "../client/producer/accumulator.ts";
 import type { Actor, SimEvent } from "../engine/engine.ts";
+import type { Broker } from "../kafka/broker/broker.ts";
+import { consumeFetchedBatches } from "../kafka/log/txn-consume.ts";
 import type { RecordBatch } from "../kafka/types.ts";
 import { knownExceptionText } from "./java-exceptions.ts";
 import type { ToolContext } from "./tool.ts";
@@ -152,24 +154,41 @@ function utf8Length(text: string | null | undefined): number {
   return text === null || text === undefined ? 0 : utf8(text).length;
 }
 
-/** The batches of a partition as its leader holds them now (another live replica without one). */
-function leaderBatches(ctx: ToolContext, topic: string, partition: number): RecordBatch[] {
+/** A partition's log as its leader holds it now (another live replica's without one). */
+function leaderLog(
+  ctx: ToolContext,
+  topic: string,
+  partition: number,
+): { readonly broker: Broker | undefined; readonly batches: RecordBatch[] } {
   const leader = ctx.image()?.partition(topic, partition)?.leader ?? -1;
   const broker = ctx.cluster.brokers.get(leader);
-  if (broker !== undefined) return broker.logBatches(topic, partition);
+  if (broker !== undefined) return { broker, batches: broker.logBatches(topic, partition) };
   for (const id of [...ctx.cluster.brokers.keys()].sort((a, b) => a - b)) {
-    const batches = ctx.cluster.brokers.get(id)!.logBatches(topic, partition);
-    if (batches.length > 0) return batches;
+    const other = ctx.cluster.brokers.get(id)!;
+    const batches = other.logBatches(topic, partition);
+    if (batches.length > 0) return { broker: other, batches };
   }
-  return [];
+  return { broker: undefined, batches: [] };
 }
 
 /** The `count` records of a delivered slice, from the leader's log, in offset order. */
 export function recordsOfSlice(ctx: ToolContext, poll: ConsumerPollRecord): ConsumedRecord[] {
   const out: ConsumedRecord[] = [];
   const end = poll.nextOffset ?? poll.offset + poll.count;
-  const batches = leaderBatches(ctx, poll.topic, poll.partition);
-  const aborted = poll.isolation === "read_committed" ? abortedBatches(batches) : undefined;
+  const { broker, batches } = leaderLog(ctx, poll.topic, poll.partition);
+  // read_committed skipped the batches of aborted transactions: the same ones, found as the
+  // consumer found them (the log's aborted-transaction index, Kafka's consume path).
+  const aborted =
+    poll.isolation === "read_committed" && broker !== undefined
+      ? new Set(
+          consumeFetchedBatches(
+            batches.filter((b) => b.baseOffset + b.count > poll.offset && b.baseOffset < end),
+            broker.abortedTransactions(poll.topic, poll.partition, poll.offset, end),
+            "read_committed",
+            poll.offset,
+          ).abortedBatches,
+        )
+      : undefined;
   for (const b of batches) {
     if (out.length >= poll.count) break;
     if (b.isControl || b.baseOffset + b.count <= poll.offset || b.baseOffset >= end) continue;
@@ -192,24 +211,6 @@ export function recordsOfSlice(ctx: ToolContext, poll: ConsumerPollRecord): Cons
           b.values === undefined ? valueBytesOf(perRecord) : utf8Length(key) + utf8Length(value),
       });
     });
-  }
-  return out;
-}
-
-/** Transactional batches that an ABORT marker of their producer ends (what read_committed skips). */
-function abortedBatches(batches: readonly RecordBatch[]): Set<RecordBatch> {
-  const out = new Set<RecordBatch>();
-  const open = new Map<number, RecordBatch[]>();
-  for (const b of batches) {
-    if (b.isControl) {
-      const pending = open.get(b.producerId) ?? [];
-      if (b.controlType === "ABORT") for (const x of pending) out.add(x);
-      open.delete(b.producerId);
-    } else if (b.isTransactional) {
-      const list = open.get(b.producerId);
-      if (list === undefined) open.set(b.producerId, [b]);
-      else list.push(b);
-    }
   }
   return out;
 }

@@ -691,14 +691,18 @@ export class KafkaConsumer implements Actor {
 
   private processingDone(): void {
     for (const d of this.processing) this.recordPoll(d.slice, d.generation, d.slice.count);
-    const records = this.processing.map((d) => ({
-      topic: d.slice.topic,
-      partition: d.slice.partition,
-      runs: d.slice.runs,
-      nextOffset: d.slice.nextOffset,
-    }));
+    const delivered = this.processing;
     this.processing = [];
-    if (this.app.onRecords !== undefined) return this.runApplication(records);
+    if (this.app.onRecords !== undefined) {
+      return this.runApplication(
+        delivered.map((d) => ({
+          topic: d.slice.topic,
+          partition: d.slice.partition,
+          runs: d.slice.runs,
+          nextOffset: d.slice.nextOffset,
+        })),
+      );
+    }
     this.afterBatch();
   }
 

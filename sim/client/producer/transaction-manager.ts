@@ -27,9 +27,10 @@
  *   partition are held until the coordinator has added it (`isSendToPartitionAllowed`);
  * - EndTxn waits until every record of the transaction is settled (the producer's `flushed`);
  *   a transaction to which nothing was added ends locally, without EndTxn;
- * - PRODUCER_FENCED, or INVALID_PRODUCER_EPOCH (coordinator or partition leader) →
- *   ProducerFencedException, fatal; a failed batch or INVALID_TXN_STATE on AddPartitions →
- *   an abortable error (commit then fails; abort works);
+ * - PRODUCER_FENCED, or INVALID_PRODUCER_EPOCH from the coordinator → ProducerFencedException,
+ *   fatal; INVALID_PRODUCER_EPOCH on a produce is fatal too before 2.7 and abortable from 2.7
+ *   (KIP-588's InvalidProducerEpochException); a failed batch or INVALID_TXN_STATE on
+ *   AddPartitions → an abortable error (commit then fails; abort works);
  * - KIP-360 inside transactions: after an abort that followed a failed batch, InitProducerId is
  *   sent again with the current id and epoch, bumping the epoch, before the next transaction.
  * - TxnOffsetCommit (TransactionManager.TxnOffsetCommitHandler) to the group's coordinator

@@ -58,6 +58,7 @@ import {
   GroupCoordinatorService,
   type GroupCoordinatorSnapshot,
 } from "../group/coordinator-service.ts";
+import type { FetchAbortedTxn } from "../log/txn-fetch.ts";
 import type { OngoingTxn } from "../log/txn-index.ts";
 import type { MetadataImage } from "../metadata/image.ts";
 import { HEADER_BYTES, type KafkaMessage } from "../protocol.ts";
@@ -1197,6 +1198,23 @@ export class Broker implements Actor {
   }
 
   /** Every batch of a replica's log on this broker, oldest first (for checkers and tests). */
+  /**
+   * The aborted transactions of a replica's log overlapping [from, upperBound), as a read_committed
+   * fetch lists them (UnifiedLog.collectAbortedTransactions); empty without a replica here.
+   */
+  abortedTransactions(
+    topic: string,
+    partition: number,
+    from: number,
+    upperBound: number,
+  ): FetchAbortedTxn[] {
+    const ml = this.rm.logs.get(tpKey(topic, partition));
+    if (ml === undefined) return [];
+    return ml.log.txnIndex
+      .collectAbortedTransactions(from, upperBound)
+      .map(({ producerId, firstOffset }) => ({ producerId, firstOffset }));
+  }
+
   logBatches(topic: string, partition: number): RecordBatch[] {
     const ml = this.rm.logs.get(tpKey(topic, partition));
     if (ml === undefined) return [];

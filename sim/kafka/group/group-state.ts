@@ -116,13 +116,7 @@ export interface TxnCommitInput {
   readonly generationId: number;
   readonly memberId: string;
   readonly groupInstanceId: string | null;
-  readonly partitions: ReadonlyArray<{
-    readonly topic: string;
-    readonly partition: number;
-    readonly offset: number;
-    readonly leaderEpoch: number;
-    readonly metadata: string;
-  }>;
+  readonly partitions: OffsetCommitRequest["partitions"];
 }
 
 /** A committed offset with the log offset of its record (-1 when unknown). */
